@@ -1,0 +1,2 @@
+export { envSchema, type Env } from './schema';
+export { loadConfig, loadConfigOrExit, ConfigError, type Config, type SmtpConfig } from './load-config';

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { envSchema, type Env } from './schema';
+
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  secure: boolean;
+  requireTLS: boolean;
+  user: string | undefined;
+  password: string | undefined;
+  from: string;
+  poolSize: number;
+}
+
+export interface Config extends Env {
+  HERALD_SECRET: string;
+  PUBLIC_API_URL: string;
+  /** null when SMTP_HOST is missing or auth is half-configured: e-mail is then disabled. */
+  smtp: SmtpConfig | null;
+  /** The reason e-mail is disabled, when it is. */
+  smtpProblem: string | null;
+}
+
+const DEVELOPMENT_SECRET = 'herald-development-secret-do-not-use-in-production';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    message: string,
+    readonly variables: string[],
+  ) {
+    super(message);
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
+  const variable = String(issue.path[0] ?? 'environment');
+  const raw = env[variable];
+  const got = raw === undefined ? 'it is not set' : `got ${JSON.stringify(raw.length > 60 ? raw.slice(0, 57) + '...' : raw)}`;
+  return `${variable}: ${issue.message} (${got})`;
+}
+
+/** Parses and checks the environment. Throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const variables = parsed.error.issues.map((issue) => String(issue.path[0]));
+    const details = parsed.error.issues.map((issue) => describeIssue(issue, env)).join('; ');
+    throw new ConfigError(`Invalid configuration: ${details}`, variables);
+  }
+  const values = parsed.data;
+  if (values.NODE_ENV === 'production' && !values.HERALD_SECRET) {
+    throw new ConfigError(
+      'Invalid configuration: HERALD_SECRET: required in production to sign unsubscribe links (it is not set)',
+      ['HERALD_SECRET'],
+    );
+  }
+  let smtpProblem: string | null = null;
+  if (!values.SMTP_HOST) smtpProblem = 'SMTP_HOST is not set';
+  else if (values.SMTP_USER && !values.SMTP_PASSWORD) smtpProblem = 'SMTP_USER is set without SMTP_PASSWORD';
+  else if (!values.SMTP_USER && values.SMTP_PASSWORD) smtpProblem = 'SMTP_PASSWORD is set without SMTP_USER';
+
+  return {
+    ...values,
+    HERALD_SECRET: values.HERALD_SECRET ?? DEVELOPMENT_SECRET,
+    PUBLIC_API_URL: values.PUBLIC_API_URL ?? `http://localhost:${values.PORT}`,
+    smtpProblem,
+    smtp:
+      smtpProblem || !values.SMTP_HOST
+        ? null
+        : {
+            host: values.SMTP_HOST,
+            port: values.SMTP_PORT,
+            secure: values.SMTP_SECURE,
+            requireTLS: values.SMTP_REQUIRE_STARTTLS,
+            user: values.SMTP_USER,
+            password: values.SMTP_PASSWORD,
+            from: values.SMTP_FROM,
+            poolSize: values.SMTP_POOL_SIZE,
+          },
+  };
+}
+
+/** For an app's entry point: parse the environment, or print one line and exit 1. */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const urlWithProtocols = (protocols: string[], example: string) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `expected a ${protocols.join(' or ')}// URL, e.g. ${example}` },
+  );
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ message: 'expected a port number (1-65535)' })
+    .int('expected a port number (1-65535)')
+    .min(1, 'expected a port number (1-65535)')
+    .max(65535, 'expected a port number (1-65535)')
+    .default(fallback);
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+/**
+ * Every environment variable Herald reads. Parsed once at start (see loadConfig);
+ * nothing else in Herald reads process.env for its own settings.
+ */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  REDIS_URL: urlWithProtocols(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').default('redis://127.0.0.1:6379'),
+  /** Prefix of every BullMQ key. Wrapped in {braces} on a Redis Cluster so a queue's keys share a slot. */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_{}-]+$/, 'expected letters, digits, ":", "_", "-" or braces')
+    .default('herald'),
+  REDIS_CLUSTER: booleanFlag.default(false),
+
+  DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:'], 'postgresql://user@host:5432/herald').default(
+    'postgresql://postgres@127.0.0.1:5432/herald',
+  ),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+
+  SMTP_HOST: z.preprocess(emptyAsUndefined, z.string().optional()),
+  SMTP_PORT: port(587),
+  SMTP_USER: z.preprocess(emptyAsUndefined, z.string().optional()),
+  SMTP_PASSWORD: z.preprocess(emptyAsUndefined, z.string().optional()),
+  SMTP_FROM: z
+    .string()
+    .regex(/^[^\r\n]+$/, 'expected one line, e.g. "Herald <no-reply@example.com>"')
+    .default('Herald <no-reply@herald.local>'),
+  /** Implicit TLS (port 465). Without it, STARTTLS is used whenever the server offers it. */
+  SMTP_SECURE: booleanFlag.default(false),
+  /** Refuse to send unless the server upgrades the connection with STARTTLS. */
+  SMTP_REQUIRE_STARTTLS: booleanFlag.default(false),
+  SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
+
+  FRONTEND_URL: urlWithProtocols(['http:', 'https:'], 'https://app.example.com').default('http://localhost:3000'),
+  /** Public base URL of the API, used for unsubscribe links. */
+  PUBLIC_API_URL: urlWithProtocols(['http:', 'https:'], 'https://herald.example.com').optional(),
+  /** Signs unsubscribe links. Required in production. */
+  HERALD_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
+  /** Bearer token for the queue dashboard at /admin/queues; the dashboard is off without it. */
+  ADMIN_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
+
+  PORT: port(3000),
+  HOST: z.string().default('0.0.0.0'),
+  WORKER_CONCURRENCY: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1000).default(10),
+  NOTIFICATION_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(20),
+  /** How long a stopping worker waits for in-flight jobs before handing them back. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
+  /** The worker's health port (GET /healthz, /readyz); 0 turns it off. */
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  TEST_EMAIL_RATE_LIMIT: z.coerce.number().int().min(1).default(5),
+  TEST_EMAIL_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
+});
+
+export type Env = z.output<typeof envSchema>;

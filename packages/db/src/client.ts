@@ -1,0 +1,39 @@
+import pg from 'pg';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from './generated/prisma/client';
+import { scopeToTenant } from './tenant-scope';
+
+export interface DatabaseOptions {
+  url: string;
+  poolSize?: number;
+}
+
+export type Prisma = InstanceType<typeof PrismaClient>;
+export type TenantPrisma = ReturnType<typeof scopeToTenant>;
+
+export interface Database {
+  /** Unscoped client: for operators, authentication and the run ledger, which name their tenant. */
+  prisma: Prisma;
+  /** Client whose every query on tenant data is scoped to the current tenant context. */
+  tenant: TenantPrisma;
+  /** The pg pool behind both, for the few statements Prisma cannot batch. */
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+/** One pg pool shared by the Prisma client and Herald's batched statements. */
+export function createDatabase({ url, poolSize = 10 }: DatabaseOptions): Database {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000 });
+  // An idle client that loses its connection (database restart) must not crash the process.
+  pool.on('error', () => undefined);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    prisma,
+    tenant: scopeToTenant(prisma),
+    pool,
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
