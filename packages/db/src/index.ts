@@ -11,3 +11,4 @@ export type {
   NotificationPreference,
 } from './generated/prisma/client';
 export { RunStatus, DeliveryStatus } from './generated/prisma/enums';
+export { generateApiToken, hashApiToken, isSameDigest, API_TOKEN_PREFIX, type NewApiToken } from './tokens';
