@@ -1,0 +1,34 @@
+import type { BackoffOptions } from 'bullmq';
+
+/** Queue that runs tasks. */
+export const TASKS_QUEUE = 'tasks';
+/** Queue of pending notification deliveries (job id = delivery id). */
+export const NOTIFICATIONS_QUEUE = 'notifications';
+
+/** A task runs once unless its definition asks for more. */
+export const DEFAULT_TASK_ATTEMPTS = 1;
+export const MAX_TASK_ATTEMPTS = 25;
+export const DEFAULT_TASK_BACKOFF: BackoffOptions = { type: 'exponential', delay: 1_000 };
+
+/**
+ * Notification retries: 8 attempts, exponential from 15 s: 15+30+60+...+960 s ≈ 32 min in all
+ * before a delivery is given up as failed.
+ */
+export const NOTIFICATION_ATTEMPTS = 8;
+export const NOTIFICATION_BACKOFF: BackoffOptions = { type: 'exponential', delay: 15_000 };
+
+/** Pending deliveries older than this with no live job are enqueued again by the sweep. */
+export const OUTBOX_SWEEP_AGE_MS = 60_000;
+export const OUTBOX_SWEEP_INTERVAL_MS = 30_000;
+
+/** Finished jobs kept in Redis for the dashboard; the run ledger in PostgreSQL keeps everything. */
+export const KEEP_COMPLETED_JOBS = { age: 3_600, count: 2_000 };
+export const KEEP_FAILED_JOBS = { age: 7 * 24 * 3_600, count: 10_000 };
+
+/** A BullMQ job whose lock lapses this many times is failed as stalled. */
+export const MAX_STALLED_COUNT = 2;
+
+export const TERMINAL_STATUSES = ['succeeded', 'failed', 'timed_out', 'cancelled'] as const;
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+export type RunState = 'queued' | 'running' | 'retrying' | TerminalStatus;
+export type NotificationPhase = TerminalStatus | 'retrying';

@@ -1,0 +1,16 @@
+export * from './constants';
+export { defineTask, type TaskDefinition, type TaskContext, type TaskCall, type ChildOutcome, type NotificationRule, type StateHandler, type StateChange } from './define-task';
+export { emailNotification, notify, DEFAULT_NOTIFY_ON, type NotificationOptions } from './email-notification';
+export { onStateChange, onFailure, onSuccess, onRetry } from './state-handlers';
+export { TaskRegistry } from './registry';
+export { TaskInputError, UnknownTaskError, RunTimeoutError, RunCancelledError, RetryableDeliveryError, type InputIssue } from './errors';
+export { createRedisConnection, queuePrefix, type RedisConnection } from './redis';
+export { createQueues, type HeraldQueues, type TaskJobData } from './jobs';
+export { RunLedger, deliveryIdFor, type NewRun, type RunEnd } from './ledger';
+export { TaskClient, type EnqueueOptions, type ChordResult, type CancelOutcome } from './task-client';
+export { startTaskWorker, type TaskWorkerOptions } from './task-worker';
+export { startNotificationWorker, type DeliverFn, type DeliveryAttempt, type NotificationWorkerOptions } from './notification-worker';
+export { enqueueDeliveries, sweepPendingDeliveries, type NotificationJobData } from './outbox';
+export { closeWithGrace } from './close-worker';
+export { executeTest, collectResults, emailNotificationTest, BUILTIN_TASKS } from './builtin-tasks';
+export { isTransientDatabaseError, retryWhileDatabaseDown } from './db-retry';

@@ -1,0 +1,48 @@
+import { FlowProducer, Queue, type JobsOptions } from 'bullmq';
+import { KEEP_COMPLETED_JOBS, KEEP_FAILED_JOBS, NOTIFICATIONS_QUEUE, TASKS_QUEUE } from './constants';
+import type { NotificationJobData } from './outbox';
+import type { RedisConnection } from './redis';
+
+/**
+ * A task job's data. Rule: only add optional fields — jobs already in Redis must still parse.
+ * The owner and organization come from the enqueue context, never from the task input.
+ */
+export interface TaskJobData {
+  organizationId: string;
+  userId: string;
+  input: unknown;
+  parentId?: string;
+  /** For a chord callback: its children in submission order. */
+  children?: { id: string; task: string; input?: unknown }[];
+  scheduleName?: string;
+}
+
+export interface HeraldQueues {
+  prefix: string;
+  tasks: Queue<TaskJobData>;
+  notifications: Queue<NotificationJobData>;
+  flows: FlowProducer;
+  /** Redis channel on which cancel requests reach the workers. */
+  cancelChannel: string;
+  close(): Promise<void>;
+}
+
+export function createQueues(connection: RedisConnection, prefix: string): HeraldQueues {
+  const tasks = new Queue<TaskJobData>(TASKS_QUEUE, { connection, prefix });
+  const notifications = new Queue<NotificationJobData>(NOTIFICATIONS_QUEUE, { connection, prefix });
+  const flows = new FlowProducer({ connection, prefix });
+  return {
+    prefix,
+    tasks,
+    notifications,
+    flows,
+    cancelChannel: `${prefix}:cancel`,
+    async close() {
+      await Promise.all([tasks.close(), notifications.close(), flows.close()]);
+    },
+  };
+}
+
+export function taskJobOptions(id: string, attempts: number, backoff: JobsOptions['backoff']): JobsOptions {
+  return { jobId: id, attempts, backoff, removeOnComplete: KEEP_COMPLETED_JOBS, removeOnFail: KEEP_FAILED_JOBS };
+}

@@ -1,0 +1,55 @@
+import type { Queue } from 'bullmq';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { NOTIFICATION_ATTEMPTS, NOTIFICATION_BACKOFF, OUTBOX_SWEEP_AGE_MS, KEEP_COMPLETED_JOBS, KEEP_FAILED_JOBS } from './constants';
+
+export interface NotificationJobData {
+  deliveryId: string;
+}
+
+const notificationJobOptions = (deliveryId: string) => ({
+  jobId: deliveryId,
+  attempts: NOTIFICATION_ATTEMPTS,
+  backoff: NOTIFICATION_BACKOFF,
+  removeOnComplete: KEEP_COMPLETED_JOBS,
+  removeOnFail: KEEP_FAILED_JOBS,
+});
+
+/** Puts deliveries on the notifications queue; the job id is the delivery id, so a repeat is a no-op. */
+export async function enqueueDeliveries(queue: Queue<NotificationJobData>, deliveryIds: string[]): Promise<void> {
+  if (!deliveryIds.length) return;
+  await queue.addBulk(
+    deliveryIds.map((deliveryId) => ({ name: 'deliver', data: { deliveryId }, opts: notificationJobOptions(deliveryId) })),
+  );
+}
+
+/**
+ * The outbox sweep: a delivery still pending long after it was written lost its enqueue (a
+ * crash between commit and enqueue) or its job ended without recording an outcome. Enqueue it
+ * again, or retry its failed job. Returns how many it revived.
+ */
+export async function sweepPendingDeliveries(
+  pool: pg.Pool,
+  queue: Queue<NotificationJobData>,
+  logger: Logger,
+  { olderThanMs = OUTBOX_SWEEP_AGE_MS, limit = 500 } = {},
+): Promise<number> {
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT id FROM "NotificationDelivery" WHERE status = 'pending' AND "createdAt" < now() - ($1::int * interval '1 millisecond')
+     ORDER BY "createdAt" LIMIT $2`,
+    [olderThanMs, limit],
+  );
+  let revived = 0;
+  for (const { id } of rows) {
+    const job = await queue.getJob(id);
+    if (!job) {
+      await enqueueDeliveries(queue, [id]);
+      revived++;
+    } else if (await job.isFailed()) {
+      await job.retry('failed');
+      revived++;
+    }
+  }
+  if (revived) logger.warn({ revived }, 'outbox sweep re-enqueued pending deliveries');
+  return revived;
+}

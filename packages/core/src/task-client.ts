@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import type { Tenant } from '@herald/db';
+import { MAX_TASK_ATTEMPTS, TASKS_QUEUE } from './constants';
+import type { TaskCall } from './define-task';
+import { taskJobOptions, type HeraldQueues, type TaskJobData } from './jobs';
+import type { RunLedger } from './ledger';
+import { enqueueDeliveries } from './outbox';
+import type { TaskRegistry } from './registry';
+import type { RedisConnection } from './redis';
+
+export interface EnqueueOptions {
+  delay?: number;
+  priority?: number;
+  attempts?: number;
+  scheduleName?: string;
+}
+
+export interface ChordResult {
+  id: string;
+  children: string[];
+}
+
+export type CancelOutcome = 'cancelled' | 'cancelling' | 'not-found' | 'already-finished';
+
+/** Submits, chords and cancels runs: the ledger row first, then the BullMQ job. */
+export class TaskClient {
+  constructor(
+    private readonly registry: TaskRegistry,
+    private readonly ledger: RunLedger,
+    private readonly queues: HeraldQueues,
+    private readonly publisher: RedisConnection,
+  ) {}
+
+  /** Validates input (TaskInputError / UnknownTaskError) and enqueues one run. */
+  async enqueue(task: string, input: unknown, tenant: Tenant, options: EnqueueOptions = {}): Promise<{ id: string }> {
+    const definition = this.registry.get(task);
+    const parsed = this.registry.parseInput(task, input);
+    const attempts = Math.min(options.attempts ?? definition.attempts, MAX_TASK_ATTEMPTS);
+    const id = randomUUID();
+    await this.ledger.insertQueued([
+      { id, ...tenant, task, input: parsed, maxAttempts: attempts, scheduleName: options.scheduleName },
+    ]);
+    const data: TaskJobData = { ...tenant, input: parsed, scheduleName: options.scheduleName };
+    try {
+      await this.queues.tasks.add(task, data, {
+        ...taskJobOptions(id, attempts, definition.backoff),
+        delay: options.delay,
+        priority: options.priority,
+      });
+    } catch (error) {
+      await this.ledger.end({ id, ...tenant, status: 'failed', attempts: 0, error: { message: 'The run could not be queued' }, notifications: [] });
+      throw error;
+    }
+    return { id };
+  }
+
+  /**
+   * A chord: children run in parallel and silently; the callback runs once all have ended,
+   * failed ones included (ignoreDependencyOnFailure), and sees every outcome in order.
+   */
+  async chord(children: TaskCall[], callback: TaskCall, tenant: Tenant): Promise<ChordResult> {
+    const callbackDefinition = this.registry.get(callback.task);
+    const callbackInput = this.registry.parseInput(callback.task, callback.input);
+    const parsedChildren = children.map((child) => ({
+      id: randomUUID(),
+      definition: this.registry.get(child.task),
+      input: this.registry.parseInput(child.task, child.input),
+    }));
+    const id = randomUUID();
+    await this.ledger.insertQueued([
+      { id, ...tenant, task: callback.task, input: callbackInput, maxAttempts: callbackDefinition.attempts },
+      ...parsedChildren.map((child) => ({
+        id: child.id,
+        ...tenant,
+        task: child.definition.name,
+        input: child.input,
+        maxAttempts: child.definition.attempts,
+        parentId: id,
+      })),
+    ]);
+    await this.queues.flows.add({
+      name: callback.task,
+      queueName: TASKS_QUEUE,
+      data: {
+        ...tenant,
+        input: callbackInput,
+        children: parsedChildren.map((child) => ({ id: child.id, task: child.definition.name, input: child.input })),
+      } satisfies TaskJobData,
+      opts: taskJobOptions(id, callbackDefinition.attempts, callbackDefinition.backoff),
+      children: parsedChildren.map((child) => ({
+        name: child.definition.name,
+        queueName: TASKS_QUEUE,
+        data: { ...tenant, input: child.input, parentId: id } satisfies TaskJobData,
+        opts: {
+          ...taskJobOptions(child.id, child.definition.attempts, child.definition.backoff),
+          ignoreDependencyOnFailure: true,
+        },
+      })),
+    });
+    return { id, children: parsedChildren.map((child) => child.id) };
+  }
+
+  /** Cancels a run of this tenant: a waiting one at once, a running one through its AbortSignal. */
+  async cancel(runId: string, tenant: Tenant): Promise<CancelOutcome> {
+    const job = await this.queues.tasks.getJob(runId);
+    if (!job || job.data.organizationId !== tenant.organizationId) return 'not-found';
+    const state = await job.getState();
+    if (state === 'completed' || state === 'failed') return 'already-finished';
+    if (state === 'active') {
+      await this.publisher.publish(this.queues.cancelChannel, runId);
+      return 'cancelling';
+    }
+    try {
+      await job.remove();
+    } catch {
+      // Became active meanwhile: its worker holds the lock.
+      await this.publisher.publish(this.queues.cancelChannel, runId);
+      return 'cancelling';
+    }
+    const definition = this.registry.has(job.name) ? this.registry.get(job.name) : null;
+    const outcome = await this.ledger.end({
+      id: runId,
+      organizationId: job.data.organizationId,
+      userId: job.data.userId,
+      status: 'cancelled',
+      attempts: job.attemptsMade,
+      error: { message: 'Run was cancelled' },
+      notifications: (definition?.notifications ?? [])
+        .filter((rule) => rule.on.includes('cancelled'))
+        .map((rule) => ({ rule, phase: 'cancelled' as const, attempt: job.attemptsMade })),
+    });
+    await enqueueDeliveries(this.queues.notifications, outcome.deliveryIds);
+    return 'cancelled';
+  }
+}

@@ -1,0 +1,180 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import { runInTenant, type Tenant } from '@herald/db';
+import { KEEP_COMPLETED_JOBS, KEEP_FAILED_JOBS, MAX_STALLED_COUNT, TASKS_QUEUE, type NotificationPhase, type RunState } from './constants';
+import type { TaskDefinition } from './define-task';
+import { describeIssues, RunCancelledError, RunTimeoutError } from './errors';
+import type { HeraldQueues, TaskJobData } from './jobs';
+import type { RunEnd, RunLedger } from './ledger';
+import { enqueueDeliveries } from './outbox';
+import type { TaskRegistry } from './registry';
+import type { RedisConnection } from './redis';
+import { collectChildren, createRunControl, createTaskContext } from './run-context';
+import { callStateHandlers } from './call-state-handlers';
+import { closeWithGrace } from './close-worker';
+
+export interface TaskWorkerOptions {
+  registry: TaskRegistry;
+  ledger: RunLedger;
+  queues: HeraldQueues;
+  connection: RedisConnection;
+  logger: Logger;
+  concurrency: number;
+  /** BullMQ lock settings; tests shorten them to see stalled recovery quickly. */
+  lockDuration?: number;
+  stalledInterval?: number;
+}
+
+type EndStatus = RunEnd['status'];
+
+function errorRecord(error: unknown, extra: Record<string, unknown> = {}) {
+  const err = error instanceof Error ? error : new Error(String(error));
+  return { name: err.name, message: err.message, ...extra };
+}
+
+/** The task worker: runs each job in its tenant's context and keeps the run ledger. */
+export function startTaskWorker(options: TaskWorkerOptions) {
+  const { registry, ledger, queues, logger } = options;
+  // Errors the processor has already written to the ledger; the failed event skips them.
+  const recorded = new WeakSet<object>();
+
+  async function endRun(
+    job: Job<TaskJobData>,
+    task: TaskDefinition | null,
+    status: EndStatus,
+    attempt: number,
+    outcome: { result?: unknown; error?: unknown },
+  ): Promise<boolean> {
+    const phase: NotificationPhase = status === 'retrying' ? 'retrying' : status;
+    const notifications = (task?.notifications ?? [])
+      .filter((rule) => rule.on.includes(phase))
+      .map((rule) => ({ rule, phase, attempt }));
+    const written = await ledger.end({
+      id: job.id!,
+      organizationId: job.data.organizationId,
+      userId: job.data.userId,
+      status,
+      attempts: attempt,
+      ...outcome,
+      notifications,
+    });
+    if (written.deliveryIds.length) {
+      // A lost enqueue is not lost mail: the outbox sweep finds the pending rows.
+      await enqueueDeliveries(queues.notifications, written.deliveryIds).catch((error: unknown) =>
+        logger.warn({ err: error, runId: job.id }, 'could not enqueue notifications; the outbox sweep will'),
+      );
+    }
+    return written.updated;
+  }
+
+  async function processJob(job: Job<TaskJobData>, _token?: string, workerSignal?: AbortSignal): Promise<unknown> {
+    const startedAt = performance.now();
+    const attempt = job.attemptsMade + 1;
+    const maxAttempts = job.opts.attempts ?? 1;
+    const tenant: Tenant = { organizationId: job.data.organizationId, userId: job.data.userId };
+    const task = registry.has(job.name) ? registry.get(job.name) : null;
+    const mayRun = await ledger.start({
+      id: job.id!,
+      ...tenant,
+      task: job.name,
+      input: job.data.input,
+      attempt,
+      maxAttempts,
+      parentId: job.data.parentId,
+      scheduleName: job.data.scheduleName,
+    });
+    if (!mayRun) {
+      logger.info({ task: job.name, runId: job.id }, 'run already ended in the ledger; not run again');
+      return null;
+    }
+    const previous: RunState = attempt > 1 ? 'retrying' : 'queued';
+    const change = { runId: job.id!, task: job.name, tenant, attempt };
+    if (task) await callStateHandlers(task, previous, 'running', change, logger);
+
+    const control = createRunControl(workerSignal, task?.timeoutMs);
+    let status: EndStatus = 'succeeded';
+    try {
+      if (!task) throw new UnrecoverableError(`Unknown task "${job.name}"`);
+      const parsed = task.input.safeParse(job.data.input);
+      if (!parsed.success) {
+        const issues = describeIssues(parsed.error);
+        const error = new UnrecoverableError(`Invalid input: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+        Object.assign(error, { issues });
+        throw error;
+      }
+      const children = job.data.children ? await collectChildren(job, queues.prefix) : undefined;
+      const ctx = createTaskContext(job, { attempt, maxAttempts, tenant, logger, signal: control.signal }, children);
+      const result = await runInTenant(tenant, () => Promise.race([task.run(parsed.data, ctx), control.aborted]));
+      await endRun(job, task, 'succeeded', attempt, { result });
+      if (task) await callStateHandlers(task, 'running', 'succeeded', { ...change, result }, logger);
+      return result;
+    } catch (error) {
+      const reason = control.signal.aborted ? control.signal.reason : error;
+      status =
+        reason instanceof RunTimeoutError ? 'timed_out' : reason instanceof RunCancelledError ? 'cancelled' : 'failed';
+      const isFinal = status !== 'failed' || error instanceof UnrecoverableError || attempt >= maxAttempts;
+      if (!isFinal) status = 'retrying';
+      const nextAttemptAt =
+        status === 'retrying' ? new Date(Date.now() + retryDelay(task, attempt)).toISOString() : undefined;
+      const issues = (error as { issues?: unknown }).issues;
+      await endRun(job, task, status, attempt, {
+        error: errorRecord(reason, { ...(issues ? { issues } : {}), ...(nextAttemptAt ? { nextAttemptAt } : {}) }),
+      });
+      if (task) await callStateHandlers(task, 'running', status, { ...change, error: String((reason as Error)?.message ?? reason) }, logger);
+      // Cancelled and timed-out runs are over: no retry.
+      const thrown = status === 'cancelled' || status === 'timed_out' ? new UnrecoverableError((reason as Error).message) : error;
+      if (thrown && typeof thrown === 'object') recorded.add(thrown);
+      throw thrown;
+    } finally {
+      control.dispose();
+      const durationMs = Math.round(performance.now() - startedAt);
+      logger.info(
+        { task: job.name, runId: job.id, organizationId: tenant.organizationId, durationMs, status, attempt, maxAttempts },
+        `${job.name} ${status} in ${durationMs} ms (attempt ${attempt} of ${maxAttempts})`,
+      );
+    }
+  }
+
+  const worker = new Worker<TaskJobData>(TASKS_QUEUE, processJob, {
+    connection: options.connection,
+    prefix: queues.prefix,
+    concurrency: options.concurrency,
+    maxStalledCount: MAX_STALLED_COUNT,
+    ...(options.lockDuration ? { lockDuration: options.lockDuration } : {}),
+    ...(options.stalledInterval ? { stalledInterval: options.stalledInterval } : {}),
+    removeOnComplete: KEEP_COMPLETED_JOBS,
+    removeOnFail: KEEP_FAILED_JOBS,
+  });
+
+  // BullMQ can fail a job outside the processor (stalled too often, a lost lock): the run
+  // still needs its end in the ledger, and its notification.
+  worker.on('failed', (job, error) => {
+    if (!job || recorded.has(error)) return;
+    const task = registry.has(job.name) ? registry.get(job.name) : null;
+    void endRun(job, task, 'failed', Math.max(job.attemptsMade, 1), { error: errorRecord(error) })
+      .then((updated) => updated && logger.warn({ task: job.name, runId: job.id, err: error }, 'run failed outside its processor'))
+      .catch((err: unknown) => logger.error({ err, runId: job.id }, 'could not record a failed run'));
+  });
+  worker.on('error', (error) => logger.error({ err: error }, 'task worker error'));
+
+  const subscriber = options.connection.duplicate();
+  void subscriber.subscribe(queues.cancelChannel).catch((error: unknown) => logger.error({ err: error }, 'cancel subscription failed'));
+  subscriber.on('message', (_channel: string, runId: string) => {
+    if (worker.cancelJob(runId, 'cancelled')) logger.info({ runId }, 'cancel requested');
+  });
+
+  return {
+    worker,
+    async close(graceMs: number): Promise<void> {
+      subscriber.disconnect();
+      await closeWithGrace(worker, graceMs);
+    },
+  };
+}
+
+function retryDelay(task: TaskDefinition | null, attempt: number): number {
+  const backoff = task?.backoff;
+  if (!backoff || typeof backoff === 'number') return backoff ?? 0;
+  const delay = backoff.delay ?? 0;
+  return backoff.type === 'exponential' ? delay * 2 ** (attempt - 1) : delay;
+}
