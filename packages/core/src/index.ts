@@ -14,3 +14,5 @@ export { enqueueDeliveries, sweepPendingDeliveries, type NotificationJobData } f
 export { closeWithGrace } from './close-worker';
 export { executeTest, collectResults, emailNotificationTest, BUILTIN_TASKS } from './builtin-tasks';
 export { isTransientDatabaseError, retryWhileDatabaseDown } from './db-retry';
+export { createLogger, REDACTED_PATHS } from './logger';
+export { checkDependencies } from './readiness';

@@ -9,7 +9,8 @@ export interface DatabaseOptions {
 }
 
 export type Prisma = InstanceType<typeof PrismaClient>;
-export type TenantPrisma = ReturnType<typeof scopeToTenant>;
+/** Same API as Prisma; every tenant model is scoped to the current tenant context. */
+export type TenantPrisma = Prisma;
 
 export interface Database {
   /** Unscoped client: for operators, authentication and the run ledger, which name their tenant. */
@@ -29,7 +30,7 @@ export function createDatabase({ url, poolSize = 10 }: DatabaseOptions): Databas
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
-    tenant: scopeToTenant(prisma),
+    tenant: scopeToTenant(prisma) as unknown as TenantPrisma,
     pool,
     async close() {
       await prisma.$disconnect();
