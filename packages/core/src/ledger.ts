@@ -28,6 +28,8 @@ export interface RunEnd {
   attempts: number;
   result?: unknown;
   error?: unknown;
+  /** The last progress the run reported, kept once its job is gone from Redis. */
+  progress?: unknown;
   /** Notifications to record with this state, in the same statement. */
   notifications: { rule: NotificationRule; phase: NotificationPhase; attempt: number }[];
 }
@@ -142,10 +144,11 @@ export class RunLedger {
     );
     const { rows } = await this.pool.query<{ kind: 'run' | 'delivery'; id: string; run_id: string }>(
       `WITH v AS (
-         SELECT * FROM unnest($1::text[], $2::"RunStatus"[], $3::jsonb[], $4::jsonb[], $5::int[])
-           AS v(id, status, result, error, attempts)
+         SELECT * FROM unnest($1::text[], $2::"RunStatus"[], $3::jsonb[], $4::jsonb[], $5::int[], $16::jsonb[])
+           AS v(id, status, result, error, attempts, progress)
        ), upd AS (
          UPDATE "TaskRun" t SET status = v.status, result = v.result, error = v.error, attempts = v.attempts,
+           progress = COALESCE(v.progress, t.progress),
            "finishedAt" = CASE WHEN v.status IN ${TERMINAL} THEN now() ELSE NULL END, "updatedAt" = now()
          FROM v WHERE t.id = v.id AND t.status NOT IN ${TERMINAL}
          RETURNING t.id
@@ -175,6 +178,7 @@ export class RunLedger {
         deliveries.map((d) => d.phase),
         deliveries.map((d) => d.recipient),
         deliveries.map((d) => d.key),
+        unique.map((r) => json(r.progress)),
       ],
     );
     const updated = new Set<string>();

@@ -56,6 +56,8 @@ export function startTaskWorker(options: TaskWorkerOptions) {
       status,
       attempts: attempt,
       ...outcome,
+      // BullMQ's default progress is 0; only a reported one is worth keeping.
+      progress: job.progress === 0 ? undefined : job.progress,
       notifications,
     });
     if (written.deliveryIds.length) {

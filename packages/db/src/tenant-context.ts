@@ -7,9 +7,19 @@ export interface Tenant {
 
 const storage = new AsyncLocalStorage<Tenant>();
 
-/** Runs fn with `tenant` as the current tenant; db.tenant scopes every query to it. */
+/**
+ * Runs fn with `tenant` as the current tenant; db.tenant scopes every query to it. A Prisma
+ * query runs only when awaited, so a returned query is started here, inside the context.
+ */
 export function runInTenant<T>(tenant: Tenant, fn: () => T): T {
-  return storage.run(tenant, fn);
+  return storage.run(tenant, () => {
+    const result = fn();
+    if (result && typeof (result as { then?: unknown }).then === 'function') {
+      const thenable = result as PromiseLike<unknown>;
+      return new Promise((resolve, reject) => thenable.then(resolve, reject)) as T;
+    }
+    return result;
+  });
 }
 
 export function currentTenant(): Tenant | undefined {

@@ -1,0 +1,17 @@
+import type { Logger } from 'pino';
+import type { Config } from '@herald/config';
+import type { Database } from '@herald/db';
+import type { HeraldQueues, RedisConnection, TaskClient, TaskRegistry } from '@herald/core';
+import type { TemplateRenderer } from '@herald/email';
+
+/** What the routes need; built once by startApi, or by a test. */
+export interface ApiContext {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  redis: RedisConnection;
+  queues: HeraldQueues;
+  registry: TaskRegistry;
+  client: TaskClient;
+  renderer: TemplateRenderer;
+}

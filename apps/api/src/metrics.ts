@@ -1,0 +1,84 @@
+import type { RequestHandler } from 'express';
+import client from 'prom-client';
+import type { ApiContext } from './api-context';
+
+/** Counts from the ledger are read at scrape time, at most this often. */
+const LEDGER_SCRAPE_CACHE_MS = 10_000;
+
+export function createMetrics(ctx: Pick<ApiContext, 'db' | 'queues'>) {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'herald_api_' });
+
+  const httpDuration = new client.Histogram({
+    name: 'herald_http_request_duration_seconds',
+    help: 'HTTP request latency by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+
+  let ledgerCache: { at: number; runs: { task: string; status: string; count: number }[]; deliveries: { status: string; count: number }[] } | null = null;
+  async function readLedger() {
+    if (ledgerCache && Date.now() - ledgerCache.at < LEDGER_SCRAPE_CACHE_MS) return ledgerCache;
+    const [runs, deliveries] = await Promise.all([
+      ctx.db.pool.query<{ task: string; status: string; count: string }>(
+        'SELECT task, status::text AS status, count(*) AS count FROM "TaskRun" GROUP BY task, status',
+      ),
+      ctx.db.pool.query<{ status: string; count: string }>(
+        'SELECT status::text AS status, count(*) AS count FROM "NotificationDelivery" GROUP BY status',
+      ),
+    ]);
+    ledgerCache = {
+      at: Date.now(),
+      runs: runs.rows.map((row) => ({ ...row, count: Number(row.count) })),
+      deliveries: deliveries.rows.map((row) => ({ ...row, count: Number(row.count) })),
+    };
+    return ledgerCache;
+  }
+
+  new client.Gauge({
+    name: 'herald_runs',
+    help: 'Runs in the ledger by task and status',
+    labelNames: ['task', 'status'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const row of (await readLedger()).runs) this.set({ task: row.task, status: row.status }, row.count);
+    },
+  });
+  new client.Gauge({
+    name: 'herald_notification_deliveries',
+    help: 'Notification deliveries by status',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const row of (await readLedger()).deliveries) this.set({ status: row.status }, row.count);
+    },
+  });
+  new client.Gauge({
+    name: 'herald_queue_jobs',
+    help: 'Jobs in each queue by state',
+    labelNames: ['queue', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const queue of [ctx.queues.tasks, ctx.queues.notifications]) {
+        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children');
+        for (const [state, count] of Object.entries(counts)) this.set({ queue: queue.name, state }, count);
+      }
+    },
+  });
+
+  const observe: RequestHandler = (req, res, next) => {
+    const end = httpDuration.startTimer();
+    res.on('finish', () => {
+      // The route pattern, not the path: ids would explode the label set.
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+
+  return { registry, observe };
+}

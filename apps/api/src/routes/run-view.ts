@@ -1,0 +1,58 @@
+import type { NotificationDelivery, TaskRun } from '@herald/db';
+
+/** a***@example.com: enough to recognise an address, not to harvest it. */
+export function maskAddress(address: string | null): string | null {
+  if (!address) return null;
+  const [local = '', domain = ''] = address.split('@');
+  return `${local.slice(0, 1)}***@${domain}`;
+}
+
+export function deliveryView(delivery: NotificationDelivery) {
+  return {
+    id: delivery.id,
+    channel: delivery.channel,
+    template: delivery.template,
+    phase: delivery.phase,
+    status: delivery.status,
+    reason: delivery.reason,
+    attempts: delivery.attempts,
+    address: maskAddress(delivery.address),
+    sentAt: delivery.sentAt,
+    createdAt: delivery.createdAt,
+  };
+}
+
+export function runView(run: TaskRun, progress?: unknown) {
+  return {
+    id: run.id,
+    task: run.task,
+    status: run.status,
+    progress: progress ?? run.progress ?? null,
+    attempts: run.attempts,
+    maxAttempts: run.maxAttempts,
+    input: run.input,
+    result: run.result,
+    error: run.error,
+    parentId: run.parentId,
+    scheduleName: run.scheduleName,
+    createdAt: run.createdAt,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+  };
+}
+
+/** Opaque cursor over (createdAt, id), the order of the runs index. */
+export function encodeCursor(run: Pick<TaskRun, 'createdAt' | 'id'>): string {
+  return Buffer.from(JSON.stringify([run.createdAt.toISOString(), run.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const date = new Date(createdAt);
+    if (typeof id !== 'string' || Number.isNaN(date.getTime())) return null;
+    return { createdAt: date, id };
+  } catch {
+    return null;
+  }
+}

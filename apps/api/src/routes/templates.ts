@@ -1,0 +1,37 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { UnknownTemplateError } from '@herald/email';
+import { AppError } from '../app-error';
+import type { ApiContext } from '../api-context';
+import { getAuth } from '../auth';
+
+const previewQuery = z.object({ format: z.enum(['html', 'text']).default('html') });
+
+export function templatesRouter(ctx: ApiContext): Router {
+  const router = Router();
+
+  router.get('/templates', (_req, res) => {
+    res.json({ data: ctx.renderer.listTemplates() });
+  });
+
+  /** The template filled with sample data, in the caller's organization's branding. */
+  router.get('/templates/:name/preview', async (req, res) => {
+    const auth = getAuth(res);
+    const { format } = previewQuery.parse(req.query);
+    const org = await ctx.db.prisma.organization.findUnique({ where: { id: auth.organizationId } });
+    try {
+      const body = ctx.renderer.renderPreview(req.params.name, {
+        format,
+        branding: org
+          ? { organizationName: org.name, logoUrl: org.logoUrl, brandColor: org.brandColor, footerText: org.footerText }
+          : null,
+      });
+      res.type(format === 'html' ? 'text/html' : 'text/plain').send(body);
+    } catch (error) {
+      if (error instanceof UnknownTemplateError) throw AppError.notFound('Template');
+      throw error;
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,69 @@
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import type { Config } from '@herald/config';
+import { createDatabase } from '@herald/db';
+import { createQueues, createRedisConnection, queuePrefix, RunLedger, TaskClient, type TaskRegistry } from '@herald/core';
+import { TemplateRenderer } from '@herald/email';
+import type { ApiContext } from './api-context';
+import { createApp } from './app';
+
+export interface ApiOptions {
+  config: Config;
+  logger: Logger;
+  registry: TaskRegistry;
+}
+
+/** Builds everything the API needs, once; close() releases it. */
+export async function createApiContext({ config, logger, registry }: ApiOptions): Promise<ApiContext & { close(): Promise<void> }> {
+  const db = createDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+  // Fail fast while Redis is down: a request gets a 503 instead of hanging.
+  const redis = createRedisConnection(config, { forWorker: false });
+  redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
+  const queues = createQueues(redis, queuePrefix(config));
+  const client = new TaskClient(registry, new RunLedger(db.pool), queues, redis);
+  const renderer = new TemplateRenderer();
+  await renderer.compileAll();
+  return {
+    config,
+    logger,
+    db,
+    redis,
+    queues,
+    registry,
+    client,
+    renderer,
+    async close() {
+      await queues.close();
+      redis.disconnect();
+      await db.close();
+    },
+  };
+}
+
+export async function startApi(options: ApiOptions & { port?: number; host?: string }) {
+  const ctx = await createApiContext(options);
+  const app = createApp(ctx);
+  const port = options.port ?? options.config.PORT;
+  const host = options.host ?? options.config.HOST;
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(port, host, () => resolve(listening));
+    listening.on('error', reject);
+  });
+  const address = server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  options.logger.info({ port: boundPort }, 'Herald API listening');
+  return {
+    server,
+    port: boundPort,
+    url: `http://127.0.0.1:${boundPort}`,
+    ctx,
+    /** Stops accepting, lets in-flight requests finish, then releases connections. */
+    async close(): Promise<void> {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await ctx.close();
+    },
+  };
+}

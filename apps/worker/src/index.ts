@@ -1,0 +1,1 @@
+export { startWorkerApp, type WorkerAppOptions } from './start-worker';

@@ -1,0 +1,82 @@
+import type { Logger } from 'pino';
+import type { Config } from '@herald/config';
+import { createDatabase } from '@herald/db';
+import {
+  checkDependencies,
+  createQueues,
+  createRedisConnection,
+  queuePrefix,
+  RunLedger,
+  startNotificationWorker,
+  startTaskWorker,
+  type TaskRegistry,
+} from '@herald/core';
+import { createEmailDelivery } from './email-delivery';
+import { startHealthServer } from './health-server';
+
+export interface WorkerAppOptions {
+  config: Config;
+  logger: Logger;
+  registry: TaskRegistry;
+  /** Run only the task worker or only the notification worker (both by default). */
+  roles?: { tasks?: boolean; notifications?: boolean };
+  /** BullMQ lock settings, shortened by tests that need fast stalled recovery. */
+  lockDuration?: number;
+  stalledInterval?: number;
+  healthPort?: number;
+}
+
+/** Wires the task worker, the notification worker, the outbox sweep and the health server. */
+export async function startWorkerApp(options: WorkerAppOptions) {
+  const { config, logger, registry } = options;
+  const roles = { tasks: true, notifications: true, ...options.roles };
+  const db = createDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+  const connection = createRedisConnection(config);
+  const queues = createQueues(connection, queuePrefix(config));
+  const ledger = new RunLedger(db.pool);
+
+  const taskWorker = roles.tasks
+    ? startTaskWorker({
+        registry,
+        ledger,
+        queues,
+        connection,
+        logger,
+        concurrency: config.WORKER_CONCURRENCY,
+        lockDuration: options.lockDuration,
+        stalledInterval: options.stalledInterval,
+      })
+    : null;
+  const email = roles.notifications ? await createEmailDelivery({ config, db, logger }) : null;
+  const notificationWorker = email
+    ? startNotificationWorker({
+        deliver: email.deliver,
+        queues,
+        connection,
+        pool: db.pool,
+        logger,
+        concurrency: config.NOTIFICATION_CONCURRENCY,
+      })
+    : null;
+
+  const healthPort = options.healthPort ?? config.WORKER_HEALTH_PORT;
+  const health = healthPort ? startHealthServer(healthPort, () => checkDependencies(connection, db.pool), logger) : null;
+  logger.info(
+    { concurrency: config.WORKER_CONCURRENCY, tasks: registry.names(), prefix: queues.prefix },
+    'Herald worker started',
+  );
+
+  return {
+    queues,
+    db,
+    /** Drains in-flight jobs within the grace period, then releases every connection. */
+    async close(graceMs = config.SHUTDOWN_GRACE_MS): Promise<void> {
+      health?.close();
+      await Promise.all([taskWorker?.close(graceMs), notificationWorker?.close(graceMs)]);
+      await email?.close();
+      await queues.close();
+      connection.disconnect();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { loadConfig, type Config } from '@herald/config';
+import { createApiToken, createOrganization, createUser } from '@herald/db';
+import { createTestDatabase, type TestDatabase } from '@herald/db/testing';
+import { startApi } from '@herald/api';
+import { startWorkerApp } from '@herald/worker';
+import { startDevInbox, type DevInbox } from '@herald/email';
+import { registry } from '@herald/tasks';
+import { deleteKeys, redisUrl, silentLogger } from './harness';
+
+export interface Tenant {
+  organizationId: string;
+  userId: string;
+  email: string;
+  token: string;
+}
+
+export interface Stack {
+  config: Config;
+  testDb: TestDatabase;
+  inbox: DevInbox;
+  api: Awaited<ReturnType<typeof startApi>>;
+  worker: Awaited<ReturnType<typeof startWorkerApp>>;
+  /** Calls the API as `tenant` (or with no token when tenant is null). */
+  call(tenant: Tenant | null, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  createTenant(name: string, email: string): Promise<Tenant>;
+  close(): Promise<void>;
+}
+
+/** The whole of Herald in this process: API, worker, a database, a Redis prefix and an SMTP inbox of the test's own. */
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  const testDb = await createTestDatabase();
+  const inbox = await startDevInbox({ smtpPort: 0, httpPort: null });
+  const prefix = `test-${randomUUID()}`;
+  const config = loadConfig({
+    DATABASE_URL: testDb.url,
+    REDIS_URL: redisUrl(),
+    QUEUE_PREFIX: prefix,
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(inbox.smtpPort),
+    SMTP_FROM: 'Herald <herald@herald.test>',
+    FRONTEND_URL: 'https://app.herald.test',
+    PUBLIC_API_URL: 'https://api.herald.test',
+    WORKER_HEALTH_PORT: '0',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const worker = await startWorkerApp({ config, logger: silentLogger, registry });
+  const api = await startApi({ config, logger: silentLogger, registry, port: 0, host: '127.0.0.1' });
+
+  return {
+    config,
+    testDb,
+    inbox,
+    api,
+    worker,
+    call(tenant, method, path, body, headers = {}) {
+      return fetch(`${api.url}${path}`, {
+        method,
+        headers: {
+          ...(tenant ? { authorization: `Bearer ${tenant.token}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    },
+    async createTenant(name, email) {
+      const org = await createOrganization(testDb.db, { name, brandColor: '#0f766e', footerText: `${name} Ltd` });
+      const user = await createUser(testDb.db, { organizationId: org.id, email, name: `${name} Owner` });
+      const { token } = await createApiToken(testDb.db, { userId: user.id, name: 'test' });
+      return { organizationId: org.id, userId: user.id, email, token };
+    },
+    async close() {
+      await api.close();
+      await worker.close(1_000);
+      await inbox.close();
+      const { createRedisConnection } = await import('@herald/core');
+      const redis = createRedisConnection(config);
+      await deleteKeys(redis, prefix);
+      redis.disconnect();
+      await testDb.drop();
+    },
+  };
+}
