@@ -43,7 +43,7 @@ export function scopeToTenant(prisma: InstanceType<typeof PrismaClient>) {
             default:
               scoped.where = withOrganization(scoped.where, organizationId);
           }
-          return query(scoped as typeof args);
+          return query(scoped);
         },
       },
     },
