@@ -3,10 +3,13 @@
 // `prisma generate` needs no schema engine, but the CLI checks that the engine file
 // exists before it starts; any existing file satisfies that check.
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const result = spawnSync('pnpm', ['exec', 'prisma', 'generate'], {
+// The CLI's own entry point, run with this node: no pnpm needed on PATH.
+const prismaCli = createRequire(`${root}/package.json`).resolve('prisma/build/index.js');
+const result = spawnSync(process.execPath, [prismaCli, 'generate'], {
   cwd: root,
   stdio: 'inherit',
   env: {

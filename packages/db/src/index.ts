@@ -9,6 +9,30 @@ export type {
   TaskRun,
   NotificationDelivery,
   NotificationPreference,
+  Schedule,
+  AlertState,
+  NotificationChannel,
 } from './generated/prisma/client';
 export { RunStatus, DeliveryStatus } from './generated/prisma/enums';
 export { generateApiToken, hashApiToken, isSameDigest, API_TOKEN_PREFIX, type NewApiToken } from './tokens';
+export {
+  createOrganization,
+  createUser,
+  createApiToken,
+  revokeApiToken,
+  listOrganizations,
+  listUsers,
+  listTokens,
+  seedDemo,
+  canConnectToDatabase,
+  createDatabaseIfMissing,
+  NotFoundError,
+  DuplicateError,
+  InvalidInputError,
+  DEMO_ORGANIZATION_ID,
+  DEMO_USER_EMAIL,
+  SYSTEM_USER_EMAIL,
+  type NewOrganization,
+  type NewUser,
+  type CreatedApiToken,
+} from './admin';

@@ -15,8 +15,8 @@ export function runInTenant<T>(tenant: Tenant, fn: () => T): T {
   return storage.run(tenant, () => {
     const result = fn();
     if (result && typeof (result as { then?: unknown }).then === 'function') {
-      const thenable = result as PromiseLike<unknown>;
-      return new Promise((resolve, reject) => thenable.then(resolve, reject)) as T;
+      const thenable = result as unknown as PromiseLike<unknown>;
+      return new Promise((resolve, reject) => thenable.then(resolve, reject)) as unknown as T;
     }
     return result;
   });
