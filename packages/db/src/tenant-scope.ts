@@ -2,7 +2,16 @@ import type { PrismaClient } from './generated/prisma/client';
 import { requireTenant } from './tenant-context';
 
 /** Models that belong to an organization: every query on them is scoped to the tenant. */
-const TENANT_MODELS = new Set(['User', 'ApiToken', 'TaskRun', 'NotificationDelivery', 'NotificationPreference']);
+const TENANT_MODELS = new Set([
+  'User',
+  'ApiToken',
+  'TaskRun',
+  'NotificationDelivery',
+  'NotificationPreference',
+  'Schedule',
+  'AlertState',
+  'NotificationChannel',
+]);
 
 type Args = Record<string, unknown>;
 
