@@ -1,0 +1,38 @@
+import type { TaskRun, User } from '@herald/db';
+import { formatElapsed } from './format';
+import type { TemplateVariables } from './template-variables';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The run's error as one message: TaskRun.error holds `{message, ...}`, older rows may hold a string. */
+export function errorMessageOf(error: unknown): string | undefined {
+  if (typeof error === 'string') return error || undefined;
+  if (isRecord(error) && typeof error.message === 'string') return error.message || undefined;
+  return undefined;
+}
+
+/**
+ * The variables of a task mail (SPEC §2): every key of the run's result, then the standard
+ * ones, which win on a clash so a result cannot change who the mail greets or what status it shows.
+ */
+export function buildDeliveryVariables(input: {
+  run: TaskRun;
+  owner: Pick<User, 'name'>;
+  phase: string;
+  frontendUrl: string;
+}): TemplateVariables {
+  const { run, owner, phase, frontendUrl } = input;
+  return {
+    ...(isRecord(run.result) ? run.result : {}),
+    recipient_name: owner.name ?? undefined,
+    task_name: run.task,
+    task_id: run.id,
+    status: phase,
+    execution_time: formatElapsed(run.startedAt, run.finishedAt),
+    completed_at: run.finishedAt ?? undefined,
+    error_message: errorMessageOf(run.error),
+    frontend_url: frontendUrl,
+  };
+}

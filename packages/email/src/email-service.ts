@@ -1,0 +1,221 @@
+import { runInTenant, type Database, type NotificationDelivery } from '@herald/db';
+import type { Logger } from 'pino';
+import { checkRecipient } from './delivery-recipient';
+import { buildDeliveryVariables } from './delivery-variables';
+import { describeError, TransientDeliveryError } from './errors';
+import { classifySendError } from './send-errors';
+import type { RenderedEmail, RenderOptions } from './template-renderer';
+import type { TemplateVariables } from './template-variables';
+import type { Transport } from './transport';
+import { createUnsubscribeToken, unsubscribeUrl } from './unsubscribe-token';
+
+/** Logged once when the worker starts without usable SMTP settings, and the reason of every skipped delivery. */
+export const SMTP_DISABLED_REASON = 'SMTP configuration incomplete. Email notifications will be disabled.';
+
+export interface EmailRenderer {
+  render(template: string, variables: TemplateVariables, options?: RenderOptions): RenderedEmail;
+}
+
+export interface EmailServiceOptions {
+  db: Database;
+  renderer: EmailRenderer;
+  /** null when SMTP is not configured: deliveries are then recorded as skipped. */
+  transport: Transport | null;
+  config: { from: string; frontendUrl: string; publicApiUrl: string; secret: string };
+  logger: Logger;
+  /** Why SMTP is unusable (Config.smtpProblem), logged with the warning. */
+  smtpProblem?: string | null;
+}
+
+export interface DeliverAttempt {
+  /** 1-based attempt of the queue job. */
+  attempt: number;
+  maxAttempts: number;
+}
+
+export interface DeliveryOutcome {
+  status: 'sent' | 'skipped' | 'failed' | 'already-done';
+  reason?: string;
+  messageId?: string;
+}
+
+/**
+ * Sends the e-mail of one NotificationDelivery row (the outbox, SPEC §6) and records what happened.
+ * The row is the guard against a second mail: only a `pending` row is sent, a send is claimed first,
+ * and every outcome is written with `where status = pending`.
+ */
+export class EmailService {
+  private readonly db: Database;
+  private readonly renderer: EmailRenderer;
+  private readonly transport: Transport | null;
+  private readonly config: EmailServiceOptions['config'];
+  private readonly logger: Logger;
+
+  constructor(options: EmailServiceOptions) {
+    this.db = options.db;
+    this.renderer = options.renderer;
+    this.transport = options.transport;
+    this.config = options.config;
+    this.logger = options.logger;
+    if (!this.transport)
+      this.logger.warn({ problem: options.smtpProblem ?? undefined }, SMTP_DISABLED_REASON);
+  }
+
+  async deliver(deliveryId: string, attempt: DeliverAttempt): Promise<DeliveryOutcome> {
+    // Looked up by id alone: the job names only the delivery, whose row names its tenant.
+    const delivery = await this.db.prisma.notificationDelivery.findUnique({ where: { id: deliveryId } });
+    if (!delivery) return { status: 'skipped', reason: `Delivery ${deliveryId} does not exist` };
+    if (delivery.status !== 'pending')
+      return { status: 'already-done', reason: `Delivery is already ${delivery.status}` };
+    const log = this.logger.child({
+      deliveryId,
+      runId: delivery.runId,
+      organizationId: delivery.organizationId,
+      template: delivery.template,
+      attempt: `${attempt.attempt} of ${attempt.maxAttempts}`,
+    });
+    const tenant = { organizationId: delivery.organizationId, userId: delivery.userId };
+    const outcome = await runInTenant(tenant, () => this.deliverPending(delivery, attempt, log)).catch(
+      (error: unknown) => {
+        if (error instanceof TransientDeliveryError)
+          log.warn({ reason: error.reason }, 'e-mail delivery will be retried');
+        throw error;
+      },
+    );
+    const level = outcome.status === 'failed' ? 'warn' : 'info';
+    log[level](
+      { status: outcome.status, reason: outcome.reason, messageId: outcome.messageId },
+      `e-mail delivery ${outcome.status}`,
+    );
+    return outcome;
+  }
+
+  private async deliverPending(
+    delivery: NotificationDelivery,
+    attempt: DeliverAttempt,
+    log: Logger,
+  ): Promise<DeliveryOutcome> {
+    if (!this.transport) return this.record(delivery, { status: 'skipped', reason: SMTP_DISABLED_REASON });
+    // The tenant-scoped client adds organizationId to each query: a user or run of another organization is never found.
+    const [run, owner, organization, preference] = await Promise.all([
+      this.db.tenant.taskRun.findUnique({ where: { id: delivery.runId } }),
+      this.db.tenant.user.findUnique({ where: { id: delivery.userId } }),
+      this.db.prisma.organization.findUnique({ where: { id: delivery.organizationId } }),
+      this.db.tenant.notificationPreference.findUnique({ where: { userId: delivery.userId } }),
+    ]);
+    const recipient = checkRecipient(delivery, { run, owner, preference });
+    if (!recipient.ok) {
+      const { status, reason, address } = recipient;
+      return this.record(delivery, { status, reason, ...(address ? { address } : {}) });
+    }
+    const { address } = recipient;
+
+    const unsubscribe = unsubscribeUrl(
+      this.config.publicApiUrl,
+      createUnsubscribeToken(
+        { userId: recipient.owner.id, organizationId: delivery.organizationId },
+        this.config.secret,
+      ),
+    );
+    let mail: RenderedEmail;
+    try {
+      mail = this.renderer.render(
+        delivery.template,
+        buildDeliveryVariables({
+          run: recipient.run,
+          owner: recipient.owner,
+          phase: delivery.phase,
+          frontendUrl: this.config.frontendUrl,
+        }),
+        {
+          subjectTemplate: delivery.subject,
+          branding: organization && {
+            organizationName: organization.name,
+            logoUrl: organization.logoUrl,
+            brandColor: organization.brandColor,
+            footerText: organization.footerText,
+          },
+          unsubscribeUrl: unsubscribe,
+        },
+      );
+    } catch (error) {
+      // A template that cannot render will not render on a retry either.
+      return this.record(delivery, {
+        status: 'failed',
+        reason: `Template error: ${describeError(error)}`,
+        address,
+      });
+    }
+
+    // Claim this attempt: of two workers holding the same pending row, only one gets to send.
+    const claim = await this.db.tenant.notificationDelivery.updateMany({
+      where: { id: delivery.id, status: 'pending', attempts: delivery.attempts },
+      data: { attempts: { increment: 1 } },
+    });
+    if (claim.count === 0) return { status: 'already-done', reason: 'Another worker claimed this delivery' };
+
+    let messageId: string;
+    try {
+      ({ messageId } = await this.transport.send({
+        from: this.config.from,
+        to: { address, name: recipient.owner.name },
+        subject: mail.subject,
+        html: mail.html,
+        text: mail.text,
+        headers: {
+          'List-Unsubscribe': `<${unsubscribe}>`,
+          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+          // RFC 3834: automatic mail; auto-responders should not answer it.
+          'Auto-Submitted': 'auto-generated',
+        },
+      }));
+    } catch (error) {
+      const { kind, reason } = classifySendError(error);
+      if (kind === 'permanent') return this.record(delivery, { status: 'failed', reason, address });
+      if (attempt.attempt >= attempt.maxAttempts) {
+        return this.record(delivery, {
+          status: 'failed',
+          reason: `Gave up after ${attempt.maxAttempts} attempts: ${reason}`,
+          address,
+        });
+      }
+      await this.db.tenant.notificationDelivery.updateMany({
+        where: { id: delivery.id, status: 'pending' },
+        data: { reason, address },
+      });
+      throw new TransientDeliveryError(delivery.id, reason, { cause: error });
+    }
+
+    try {
+      await this.record(delivery, { status: 'sent', reason: null, address, messageId, sentAt: new Date() });
+    } catch (error) {
+      // The mail is out. Throwing would make the queue retry and send it twice; a stale `pending` row is the lesser harm.
+      log.error({ err: error, messageId }, 'e-mail sent but recording it failed');
+    }
+    return { status: 'sent', messageId };
+  }
+
+  /** Writes an outcome, only over a row that is still pending. */
+  private async record(
+    delivery: NotificationDelivery,
+    data: {
+      status: 'sent' | 'skipped' | 'failed';
+      reason: string | null;
+      address?: string;
+      messageId?: string;
+      sentAt?: Date;
+    },
+  ): Promise<DeliveryOutcome> {
+    const { count } = await this.db.tenant.notificationDelivery.updateMany({
+      where: { id: delivery.id, status: 'pending' },
+      data,
+    });
+    if (count === 0 && data.status !== 'sent')
+      return { status: 'already-done', reason: 'Delivery was completed by another worker' };
+    return {
+      status: data.status,
+      ...(data.reason ? { reason: data.reason } : {}),
+      ...(data.messageId ? { messageId: data.messageId } : {}),
+    };
+  }
+}

@@ -1,0 +1,70 @@
+import { runInTenant, type Database, type Tenant } from '@herald/db';
+import { verifyUnsubscribeToken } from './unsubscribe-token';
+
+/** A user's e-mail settings; a user without a stored row gets the defaults. */
+export interface NotificationPreferences {
+  emailEnabled: boolean;
+  /** Task names the user gets no mail for. */
+  mutedTasks: string[];
+}
+
+export const DEFAULT_PREFERENCES: Readonly<NotificationPreferences> = Object.freeze({
+  emailEnabled: true,
+  mutedTasks: [],
+});
+
+const MAX_MUTED_TASKS = 200;
+
+function normalizeMutedTasks(tasks: readonly string[]): string[] {
+  const names = tasks.map((task) => task.trim()).filter((task) => task.length > 0 && task.length <= 200);
+  return [...new Set(names)].slice(0, MAX_MUTED_TASKS);
+}
+
+/** The tenant user's preferences. */
+export function getPreferences(db: Database, tenant: Tenant): Promise<NotificationPreferences> {
+  return runInTenant(tenant, async () => {
+    const row = await db.tenant.notificationPreference.findUnique({ where: { userId: tenant.userId } });
+    return row
+      ? { emailEnabled: row.emailEnabled, mutedTasks: row.mutedTasks }
+      : { ...DEFAULT_PREFERENCES, mutedTasks: [] };
+  });
+}
+
+/** Changes the given fields of the tenant user's preferences and returns them all. */
+export function updatePreferences(
+  db: Database,
+  tenant: Tenant,
+  changes: Partial<NotificationPreferences>,
+): Promise<NotificationPreferences> {
+  return runInTenant(tenant, async () => {
+    const data = {
+      ...(changes.emailEnabled === undefined ? {} : { emailEnabled: changes.emailEnabled }),
+      ...(changes.mutedTasks === undefined ? {} : { mutedTasks: normalizeMutedTasks(changes.mutedTasks) }),
+    };
+    const row = await db.tenant.notificationPreference.upsert({
+      where: { userId: tenant.userId },
+      // organizationId is set by the tenant-scoped client as well; it is named here for the types.
+      create: { userId: tenant.userId, organizationId: tenant.organizationId, ...data },
+      update: data,
+    });
+    return { emailEnabled: row.emailEnabled, mutedTasks: row.mutedTasks };
+  });
+}
+
+/**
+ * One-click unsubscribe (RFC 8058): turns e-mail off for the user the token names, in the
+ * organization it names. False for a bad token, or a user who is not (or no longer) in that organization.
+ */
+export async function unsubscribe(db: Database, token: string, secret: string): Promise<boolean> {
+  const scope = verifyUnsubscribeToken(token, secret);
+  if (!scope) return false;
+  const tenant: Tenant = { organizationId: scope.organizationId, userId: scope.userId };
+  // Awaited inside the callback: a Prisma query runs when awaited, and must run inside the tenant context.
+  const user = await runInTenant(
+    tenant,
+    async () => await db.tenant.user.findUnique({ where: { id: scope.userId }, select: { id: true } }),
+  );
+  if (!user) return false;
+  await updatePreferences(db, tenant, { emailEnabled: false });
+  return true;
+}
