@@ -235,9 +235,9 @@ describe('templates, preferences and unsubscribe', () => {
 
   it('reads and changes preferences, and one-click unsubscribe turns mail off', async () => {
     const user = await stack.createTenant('Umbrella', 'alice@umbrella.test');
-    expect(await json(await stack.call(user, 'GET', '/api/me/notification-preferences'))).toEqual({ email: { enabled: true, mutedTasks: [] } });
+    expect(await json(await stack.call(user, 'GET', '/api/me/notification-preferences'))).toEqual({ email: { enabled: true, mutedTasks: [], delivery: 'immediate', digestWindowMinutes: 60 } });
     const put = await stack.call(user, 'PUT', '/api/me/notification-preferences', { email: { mutedTasks: ['reports.build'] } });
-    expect(await json(put)).toEqual({ email: { enabled: true, mutedTasks: ['reports.build'] } });
+    expect(await json(put)).toEqual({ email: { enabled: true, mutedTasks: ['reports.build'], delivery: 'immediate', digestWindowMinutes: 60 } });
     const invalid = await stack.call(user, 'PUT', '/api/me/notification-preferences', { email: { enabled: 'yes' } });
     expect(invalid.status).toBe(400);
 

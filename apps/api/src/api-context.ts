@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '@herald/config';
 import type { Database } from '@herald/db';
-import type { HeraldQueues, RedisConnection, TaskClient, TaskRegistry } from '@herald/core';
+import type { HeraldQueues, RedisConnection, ScheduleManager, TaskClient, TaskRegistry } from '@herald/core';
 import type { TemplateRenderer } from '@herald/email';
 
 /** What the routes need; built once by startApi, or by a test. */
@@ -13,5 +13,6 @@ export interface ApiContext {
   queues: HeraldQueues;
   registry: TaskRegistry;
   client: TaskClient;
+  schedules: ScheduleManager;
   renderer: TemplateRenderer;
 }

@@ -5,8 +5,10 @@ import { authenticate } from './auth';
 import { mountDashboard } from './dashboard';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { createMetrics } from './metrics';
+import { channelsRouter } from './routes/channels';
 import { flowsRouter } from './routes/flows';
 import { preferencesRouter } from './routes/preferences';
+import { schedulesRouter } from './routes/schedules';
 import { tasksRouter } from './routes/tasks';
 import { templatesRouter } from './routes/templates';
 import { testEmailRouter } from './routes/test-email';
@@ -44,6 +46,8 @@ export function createApp(ctx: ApiContext): express.Express {
   app.use('/api', flowsRouter(ctx));
   app.use('/api', templatesRouter(ctx));
   app.use('/api', preferencesRouter(ctx));
+  app.use('/api', schedulesRouter(ctx));
+  app.use('/api', channelsRouter(ctx));
 
   app.use(notFoundHandler);
   app.use(errorHandler(ctx.logger));

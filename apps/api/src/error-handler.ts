@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { TaskInputError, UnknownTaskError, isTransientDatabaseError } from '@herald/core';
+import { ScheduleError, TaskInputError, UnknownTaskError, isTransientDatabaseError } from '@herald/core';
 import { AppError } from './app-error';
 
 function isRedisUnavailable(error: unknown): boolean {
@@ -23,6 +23,9 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof TaskInputError) {
     const details = error.issues.map((issue) => ({ field: `input.${issue.path}`.replace(/\.\(input\)$/, ''), message: issue.message }));
     return new AppError(400, 'invalid_input', `Input does not match task ${error.task}`, details);
+  }
+  if (error instanceof ScheduleError) {
+    return new AppError(400, 'invalid_schedule', error.message, [{ field: error.field, message: error.message.slice(error.field.length + 2) }]);
   }
   if (error instanceof UnknownTaskError) {
     return new AppError(400, 'unknown_task', error.message, [{ field: 'task', message: error.message }]);

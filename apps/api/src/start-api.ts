@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '@herald/config';
 import { createDatabase } from '@herald/db';
-import { createQueues, createRedisConnection, queuePrefix, RunLedger, TaskClient, type TaskRegistry } from '@herald/core';
+import { createQueues, createRedisConnection, queuePrefix, RunLedger, ScheduleManager, TaskClient, type TaskRegistry } from '@herald/core';
 import { TemplateRenderer } from '@herald/email';
 import type { ApiContext } from './api-context';
 import { createApp } from './app';
@@ -31,6 +31,7 @@ export async function createApiContext({ config, logger, registry }: ApiOptions)
     queues,
     registry,
     client,
+    schedules: new ScheduleManager(registry, queues, db),
     renderer,
     async close() {
       await queues.close();

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '@herald/config';
 import type { Database } from '@herald/db';
-import type { DeliverFn } from '@herald/core';
-import { createSmtpTransport, EmailService, TemplateRenderer } from '@herald/email';
+import type { DeliverFn, SendDigestFn } from '@herald/core';
+import { createSmtpTransport, DigestSender, EmailService, TemplateRenderer, type EmailServiceOptions } from '@herald/email';
 
 /**
  * The e-mail channel of the notification worker. Templates are compiled here, at start, so a
@@ -12,7 +12,7 @@ export async function createEmailDelivery({ config, db, logger }: { config: Conf
   const renderer = new TemplateRenderer();
   await renderer.compileAll();
   const transport = config.smtp ? createSmtpTransport(config.smtp) : null;
-  const service = new EmailService({
+  const options: EmailServiceOptions = {
     db,
     renderer,
     transport,
@@ -24,10 +24,15 @@ export async function createEmailDelivery({ config, db, logger }: { config: Conf
       publicApiUrl: config.PUBLIC_API_URL,
       secret: config.HERALD_SECRET,
     },
-  });
+  };
+  const service = new EmailService(options);
+  const digests = new DigestSender(options);
   const deliver: DeliverFn = (deliveryId, attempt) => service.deliver(deliveryId, attempt);
+  const sendDigest: SendDigestFn = (digest, attempt) =>
+    digests.send({ digestKey: digest.key, organizationId: digest.organizationId, userId: digest.userId }, attempt);
   return {
     deliver,
+    sendDigest,
     async close() {
       await transport?.close();
     },

@@ -11,7 +11,7 @@ import {
   startTaskWorker,
   type TaskRegistry,
 } from '@herald/core';
-import { createEmailDelivery } from './email-delivery';
+import { createDeliveryRouter } from './deliver-by-channel';
 import { startHealthServer } from './health-server';
 
 export interface WorkerAppOptions {
@@ -47,15 +47,17 @@ export async function startWorkerApp(options: WorkerAppOptions) {
         stalledInterval: options.stalledInterval,
       })
     : null;
-  const email = roles.notifications ? await createEmailDelivery({ config, db, logger }) : null;
+  const email = roles.notifications ? await createDeliveryRouter({ config, db, logger }) : null;
   const notificationWorker = email
     ? startNotificationWorker({
         deliver: email.deliver,
+        sendDigest: email.sendDigest,
         queues,
         connection,
         pool: db.pool,
         logger,
         concurrency: config.NOTIFICATION_CONCURRENCY,
+        retryBaseMs: config.NOTIFICATION_RETRY_BASE_MS,
       })
     : null;
 

@@ -77,6 +77,8 @@ export const envSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
   /** The worker's health port (GET /healthz, /readyz); 0 turns it off. */
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** First notification retry delay; each next one doubles, 8 attempts in all (~32 min at 15 s). */
+  NOTIFICATION_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(15_000),
   TEST_EMAIL_RATE_LIMIT: z.coerce.number().int().min(1).default(5),
   TEST_EMAIL_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
 });

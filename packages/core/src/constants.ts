@@ -12,10 +12,12 @@ export const DEFAULT_TASK_BACKOFF: BackoffOptions = { type: 'exponential', delay
 
 /**
  * Notification retries: 8 attempts, exponential from 15 s: 15+30+60+...+960 s ≈ 32 min in all
- * before a delivery is given up as failed.
+ * before a delivery is given up as failed. The job names a custom strategy so the notification
+ * worker applies the base delay it is configured with (NOTIFICATION_RETRY_BASE_MS).
  */
 export const NOTIFICATION_ATTEMPTS = 8;
-export const NOTIFICATION_BACKOFF: BackoffOptions = { type: 'exponential', delay: 15_000 };
+export const NOTIFICATION_RETRY_BASE_MS = 15_000;
+export const NOTIFICATION_BACKOFF: BackoffOptions = { type: 'herald-notification' };
 
 /** Pending deliveries older than this with no live job are enqueued again by the sweep. */
 export const OUTBOX_SWEEP_AGE_MS = 60_000;

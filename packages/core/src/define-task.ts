@@ -62,6 +62,8 @@ export interface TaskDefinition<Input = any, Output = any, Name extends string =
   timeoutMs?: number;
   notifications: NotificationRule[];
   stateHandlers: StateHandler[];
+  /** Change-only alerting (alertPolicy()): notifications of OK/FAIL ends are sent only on a change. */
+  alertPolicy?: { silentSeconds: number; okSilentHours: number };
   /** A signature for chord(): this task with this input. */
   with(input: Input): TaskCall<Input>;
 }

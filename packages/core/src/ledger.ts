@@ -50,7 +50,7 @@ export function deliveryIdFor(key: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-function idempotencyKey(runId: string, phase: string, attempt: number, channel: string, recipient: string): string {
+export function idempotencyKey(runId: string, phase: string, attempt: number, channel: string, recipient: string): string {
   // A retrying notice is per attempt; every other phase happens once per run.
   const phaseKey = phase === 'retrying' ? `retrying#${attempt}` : phase;
   return `${runId}:${phaseKey}:${channel}:${recipient}`;
@@ -64,7 +64,7 @@ export class RunLedger {
   private readonly starts: Batcher<RunStart, boolean>;
   private readonly ends: Batcher<RunEnd, RunEndOutcome>;
 
-  constructor(private readonly pool: pg.Pool) {
+  constructor(readonly pool: pg.Pool) {
     this.starts = new Batcher((items) => retryWhileDatabaseDown(() => this.writeStarts(items)), {
       maxSize: 200,
       maxWaitMs: 2,

@@ -1,11 +1,11 @@
 import { Worker, type Job } from 'bullmq';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { NOTIFICATIONS_QUEUE, OUTBOX_SWEEP_INTERVAL_MS } from './constants';
+import { NOTIFICATION_RETRY_BASE_MS, NOTIFICATIONS_QUEUE, OUTBOX_SWEEP_INTERVAL_MS } from './constants';
 import { closeWithGrace } from './close-worker';
 import { RetryableDeliveryError } from './errors';
 import type { HeraldQueues } from './jobs';
-import { sweepPendingDeliveries, type NotificationJobData } from './outbox';
+import { scheduleDigest, sweepPendingDeliveries, DIGEST_JOB, type NotificationJobData } from './outbox';
 import type { RedisConnection } from './redis';
 
 export interface DeliveryAttempt {
@@ -17,16 +17,34 @@ export interface DeliveryAttempt {
  * Sends one delivery. Throw RetryableDeliveryError (or any error with `retryable: true`) to be
  * tried again with backoff; anything it returns is final.
  */
-export type DeliverFn = (deliveryId: string, attempt: DeliveryAttempt) => Promise<{ status: string }>;
+export interface DeliverResult {
+  status: string;
+  /** Set when the delivery waits for its owner's digest: the digest to schedule. */
+  digest?: DigestJobData & { sendAt: Date };
+}
+
+export type DeliverFn = (deliveryId: string, attempt: DeliveryAttempt) => Promise<DeliverResult>;
+
+export interface DigestJobData {
+  key: string;
+  organizationId: string;
+  userId: string;
+}
+
+/** Sends every delivery held under one digest key as one mail. */
+export type SendDigestFn = (digest: DigestJobData, attempt: DeliveryAttempt) => Promise<{ status: string }>;
 
 export interface NotificationWorkerOptions {
   deliver: DeliverFn;
+  sendDigest?: SendDigestFn;
   queues: HeraldQueues;
   connection: RedisConnection;
   pool: pg.Pool;
   logger: Logger;
   concurrency: number;
   sweepIntervalMs?: number;
+  /** First retry delay; each next one doubles (default NOTIFICATION_RETRY_BASE_MS). */
+  retryBaseMs?: number;
 }
 
 /** The notification worker: pulls deliveries off the outbox queue, plus the outbox sweep. */
@@ -35,13 +53,24 @@ export function startNotificationWorker(options: NotificationWorkerOptions) {
   const worker = new Worker<NotificationJobData>(
     NOTIFICATIONS_QUEUE,
     async (job: Job<NotificationJobData>) => {
-      const outcome = await deliver(job.data.deliveryId, {
-        attempt: job.attemptsMade + 1,
-        maxAttempts: job.opts.attempts ?? 1,
-      });
+      const attempt = { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 };
+      if (job.name === DIGEST_JOB) {
+        const digest = job.data as unknown as DigestJobData;
+        return options.sendDigest ? (await options.sendDigest(digest, attempt)).status : 'skipped';
+      }
+      const outcome = await deliver(job.data.deliveryId, attempt);
+      if (outcome.digest) await scheduleDigest(queues.notifications, outcome.digest);
       return outcome.status;
     },
-    { connection: options.connection, prefix: queues.prefix, concurrency: options.concurrency },
+    {
+      connection: options.connection,
+      prefix: queues.prefix,
+      concurrency: options.concurrency,
+      settings: {
+        backoffStrategy: (attemptsMade: number) =>
+          (options.retryBaseMs ?? NOTIFICATION_RETRY_BASE_MS) * 2 ** Math.max(attemptsMade - 1, 0),
+      },
+    },
   );
   worker.on('failed', (job, error) => {
     const retryable = error instanceof RetryableDeliveryError || (error as { retryable?: boolean }).retryable;

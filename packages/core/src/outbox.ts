@@ -53,3 +53,17 @@ export async function sweepPendingDeliveries(
   if (revived) logger.warn({ revived }, 'outbox sweep re-enqueued pending deliveries');
   return revived;
 }
+
+export const DIGEST_JOB = 'digest';
+
+/** One job per digest key, due when its window closes; every held delivery of the window finds the same job. */
+export async function scheduleDigest(
+  queue: Queue<NotificationJobData>,
+  digest: { key: string; organizationId: string; userId: string; sendAt: Date },
+): Promise<void> {
+  const data = { key: digest.key, organizationId: digest.organizationId, userId: digest.userId };
+  await queue.add(DIGEST_JOB, data as unknown as NotificationJobData, {
+    ...notificationJobOptions(`digest-${digest.key.replace(/:/g, '-')}`),
+    delay: Math.max(digest.sendAt.getTime() - Date.now(), 0),
+  });
+}

@@ -10,6 +10,7 @@ import { enqueueDeliveries } from './outbox';
 import type { TaskRegistry } from './registry';
 import type { RedisConnection } from './redis';
 import { collectChildren, createRunControl, createTaskContext } from './run-context';
+import { alertOutcomeOf, endRunWithAlertPolicy } from './alert-ledger';
 import { callStateHandlers } from './call-state-handlers';
 import { closeWithGrace } from './close-worker';
 
@@ -49,7 +50,7 @@ export function startTaskWorker(options: TaskWorkerOptions) {
     const notifications = (task?.notifications ?? [])
       .filter((rule) => rule.on.includes(phase))
       .map((rule) => ({ rule, phase, attempt }));
-    const written = await ledger.end({
+    const end: RunEnd = {
       id: job.id!,
       organizationId: job.data.organizationId,
       userId: job.data.userId,
@@ -59,7 +60,11 @@ export function startTaskWorker(options: TaskWorkerOptions) {
       // BullMQ's default progress is 0; only a reported one is worth keeping.
       progress: job.progress === 0 ? undefined : job.progress,
       notifications,
-    });
+    };
+    const written =
+      task?.alertPolicy && alertOutcomeOf(status)
+        ? await endRunWithAlertPolicy(ledger.pool, end, task.alertPolicy, job.data.scheduleName ?? job.name)
+        : await ledger.end(end);
     if (written.deliveryIds.length) {
       // A lost enqueue is not lost mail: the outbox sweep finds the pending rows.
       await enqueueDeliveries(queues.notifications, written.deliveryIds).catch((error: unknown) =>

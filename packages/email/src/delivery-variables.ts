@@ -1,5 +1,5 @@
 import type { TaskRun, User } from '@herald/db';
-import { formatElapsed } from './format';
+import { formatDuration, formatElapsed, formatUtc } from './format';
 import type { TemplateVariables } from './template-variables';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -22,9 +22,12 @@ export function buildDeliveryVariables(input: {
   owner: Pick<User, 'name'>;
   phase: string;
   frontendUrl: string;
+  /** What was decided when the delivery was written (an alert's kind, how long it was failing). */
+  context?: unknown;
 }): TemplateVariables {
   const { run, owner, phase, frontendUrl } = input;
   return {
+    notice: noticeFor(run, phase, input.context),
     ...(isRecord(run.result) ? run.result : {}),
     recipient_name: owner.name ?? undefined,
     task_name: run.task,
@@ -35,4 +38,17 @@ export function buildDeliveryVariables(input: {
     error_message: errorMessageOf(run.error),
     frontend_url: frontendUrl,
   };
+}
+
+/** One sentence that explains this mail when the status alone does not: a retry, a recovery. */
+function noticeFor(run: TaskRun, phase: string, context: unknown): string | undefined {
+  if (phase === 'retrying') {
+    const next = isRecord(run.error) && typeof run.error.nextAttemptAt === 'string' ? new Date(run.error.nextAttemptAt) : null;
+    const due = next && !Number.isNaN(next.getTime()) ? formatUtc(next) : undefined;
+    return `Attempt ${run.attempts} of ${run.maxAttempts} failed${due ? `; the next attempt is due at ${due}` : '; it will be tried again'}.`;
+  }
+  if (isRecord(context) && context.alert === 'recovery' && typeof context.failing_for_ms === 'number') {
+    return `Recovered: it had been failing for ${formatDuration(context.failing_for_ms) ?? 'a while'}.`;
+  }
+  return undefined;
 }

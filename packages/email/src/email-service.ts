@@ -2,6 +2,7 @@ import { runInTenant, type Database, type NotificationDelivery } from '@herald/d
 import type { Logger } from 'pino';
 import { checkRecipient } from './delivery-recipient';
 import { buildDeliveryVariables } from './delivery-variables';
+import { digestKeyFor, digestWindow } from './digest-sender';
 import { describeError, TransientDeliveryError } from './errors';
 import { classifySendError } from './send-errors';
 import type { RenderedEmail, RenderOptions } from './template-renderer';
@@ -34,9 +35,11 @@ export interface DeliverAttempt {
 }
 
 export interface DeliveryOutcome {
-  status: 'sent' | 'skipped' | 'failed' | 'already-done';
+  status: 'sent' | 'skipped' | 'failed' | 'already-done' | 'held';
   reason?: string;
   messageId?: string;
+  /** For a held delivery: the digest that will carry it, and when that digest is due. */
+  digest?: { key: string; sendAt: Date; organizationId: string; userId: string };
 }
 
 /**
@@ -109,6 +112,20 @@ export class EmailService {
       return this.record(delivery, { status, reason, ...(address ? { address } : {}) });
     }
     const { address } = recipient;
+    if (preference?.delivery === 'digest' && delivery.template !== 'digest') {
+      // The window comes from when the delivery was written, so a repeated attempt finds the same digest.
+      const { sendAt } = digestWindow(preference, delivery.createdAt);
+      const key = digestKeyFor(delivery.userId, sendAt);
+      await this.db.tenant.notificationDelivery.updateMany({
+        where: { id: delivery.id, status: 'pending' },
+        data: { digestKey: key, address, reason: 'Held for the digest' },
+      });
+      return {
+        status: 'held',
+        reason: `Held for the digest due at ${sendAt.toISOString()}`,
+        digest: { key, sendAt, organizationId: delivery.organizationId, userId: delivery.userId },
+      };
+    }
 
     const unsubscribe = unsubscribeUrl(
       this.config.publicApiUrl,
@@ -126,6 +143,7 @@ export class EmailService {
           owner: recipient.owner,
           phase: delivery.phase,
           frontendUrl: this.config.frontendUrl,
+          context: delivery.context,
         }),
         {
           subjectTemplate: delivery.subject,

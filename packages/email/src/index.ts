@@ -59,3 +59,4 @@ export {
   UnknownTemplateError,
   RendererNotReadyError,
 } from './errors';
+export { DigestSender, digestKeyFor, digestWindow, type DigestJob } from './digest-sender';

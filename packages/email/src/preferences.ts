@@ -6,11 +6,25 @@ export interface NotificationPreferences {
   emailEnabled: boolean;
   /** Task names the user gets no mail for. */
   mutedTasks: string[];
+  /** "immediate", or "digest": one mail per window of digestWindowMinutes. */
+  delivery: 'immediate' | 'digest';
+  digestWindowMinutes: number;
 }
 
 export const DEFAULT_PREFERENCES: Readonly<NotificationPreferences> = Object.freeze({
   emailEnabled: true,
   mutedTasks: [],
+  delivery: 'immediate',
+  digestWindowMinutes: 60,
+});
+
+type PreferenceRow = { emailEnabled: boolean; mutedTasks: string[]; delivery: string; digestWindowMinutes: number };
+
+const view = (row: PreferenceRow): NotificationPreferences => ({
+  emailEnabled: row.emailEnabled,
+  mutedTasks: row.mutedTasks,
+  delivery: row.delivery === 'digest' ? 'digest' : 'immediate',
+  digestWindowMinutes: row.digestWindowMinutes,
 });
 
 const MAX_MUTED_TASKS = 200;
@@ -24,9 +38,7 @@ function normalizeMutedTasks(tasks: readonly string[]): string[] {
 export function getPreferences(db: Database, tenant: Tenant): Promise<NotificationPreferences> {
   return runInTenant(tenant, async () => {
     const row = await db.tenant.notificationPreference.findUnique({ where: { userId: tenant.userId } });
-    return row
-      ? { emailEnabled: row.emailEnabled, mutedTasks: row.mutedTasks }
-      : { ...DEFAULT_PREFERENCES, mutedTasks: [] };
+    return row ? view(row) : { ...DEFAULT_PREFERENCES, mutedTasks: [] };
   });
 }
 
@@ -40,6 +52,8 @@ export function updatePreferences(
     const data = {
       ...(changes.emailEnabled === undefined ? {} : { emailEnabled: changes.emailEnabled }),
       ...(changes.mutedTasks === undefined ? {} : { mutedTasks: normalizeMutedTasks(changes.mutedTasks) }),
+      ...(changes.delivery === undefined ? {} : { delivery: changes.delivery }),
+      ...(changes.digestWindowMinutes === undefined ? {} : { digestWindowMinutes: changes.digestWindowMinutes }),
     };
     const row = await db.tenant.notificationPreference.upsert({
       where: { userId: tenant.userId },
@@ -47,7 +61,7 @@ export function updatePreferences(
       create: { userId: tenant.userId, organizationId: tenant.organizationId, ...data },
       update: data,
     });
-    return { emailEnabled: row.emailEnabled, mutedTasks: row.mutedTasks };
+    return view(row);
   });
 }
 

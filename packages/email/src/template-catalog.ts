@@ -26,6 +26,8 @@ export const TASK_VARIABLES: TemplateVariableDescription[] = [
   },
   { name: 'execution_time', description: 'How long the run took, e.g. "2m 45s"' },
   { name: 'error_message', description: 'Why the run failed, when it did' },
+  { name: 'notice', description: 'A retry\'s next attempt, or how long a recovered task had been failing' },
+  { name: 'message', description: 'A "message" key of the result, shown under the heading' },
   { name: 'frontend_url', description: 'Base URL of the web app; links point into it' },
   { name: 'completed_at', description: 'When the run ended, in UTC' },
   { name: 'test_run_id', description: 'From the result: makes "View results" open /test-runs/{test_run_id}' },

@@ -10,13 +10,20 @@ const updateSchema = z
       .object({
         enabled: z.boolean().optional(),
         mutedTasks: z.array(z.string().min(1).max(200)).max(200).optional(),
+        delivery: z.enum(['immediate', 'digest']).optional(),
+        digestWindowMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
       })
       .strict(),
   })
   .strict();
 
 const preferencesView = (preferences: NotificationPreferences) => ({
-  email: { enabled: preferences.emailEnabled, mutedTasks: preferences.mutedTasks },
+  email: {
+    enabled: preferences.emailEnabled,
+    mutedTasks: preferences.mutedTasks,
+    delivery: preferences.delivery,
+    digestWindowMinutes: preferences.digestWindowMinutes,
+  },
 });
 
 export function preferencesRouter(ctx: ApiContext): Router {
@@ -28,7 +35,12 @@ export function preferencesRouter(ctx: ApiContext): Router {
 
   router.put('/me/notification-preferences', async (req, res) => {
     const { email } = updateSchema.parse(req.body ?? {});
-    const updated = await updatePreferences(ctx.db, getAuth(res), { emailEnabled: email.enabled, mutedTasks: email.mutedTasks });
+    const updated = await updatePreferences(ctx.db, getAuth(res), {
+      emailEnabled: email.enabled,
+      mutedTasks: email.mutedTasks,
+      delivery: email.delivery,
+      digestWindowMinutes: email.digestWindowMinutes,
+    });
     res.json(preferencesView(updated));
   });
 

@@ -1,0 +1,50 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Schedule } from '@herald/db';
+import { AppError } from '../app-error';
+import type { ApiContext } from '../api-context';
+import { getAuth } from '../auth';
+
+const scheduleSchema = z
+  .object({
+    name: z.string().min(1).max(100),
+    task: z.string().min(1).max(200),
+    input: z.unknown().optional(),
+    cron: z.string().min(1).max(200).optional(),
+    everyMs: z.number().int().optional(),
+    timezone: z.string().min(1).max(100).optional(),
+  })
+  .strict();
+
+const scheduleView = (schedule: Schedule) => ({
+  name: schedule.name,
+  task: schedule.task,
+  input: schedule.input,
+  cron: schedule.cron,
+  everyMs: schedule.everyMs,
+  timezone: schedule.timezone,
+  createdAt: schedule.createdAt,
+  updatedAt: schedule.updatedAt,
+});
+
+export function schedulesRouter(ctx: ApiContext): Router {
+  const router = Router();
+
+  /** Creates or replaces the caller's organization's schedule of that name; runs as the caller. */
+  router.post('/schedules', async (req, res) => {
+    const body = scheduleSchema.parse(req.body ?? {});
+    const schedule = await ctx.schedules.upsert({ ...body, input: body.input ?? {} }, getAuth(res));
+    res.status(201).location(`/api/schedules/${schedule.name}`).json(scheduleView(schedule));
+  });
+
+  router.get('/schedules', async (_req, res) => {
+    res.json({ data: (await ctx.schedules.list(getAuth(res))).map(scheduleView) });
+  });
+
+  router.delete('/schedules/:name', async (req, res) => {
+    if (!(await ctx.schedules.remove(req.params.name, getAuth(res)))) throw AppError.notFound('Schedule');
+    res.status(204).end();
+  });
+
+  return router;
+}

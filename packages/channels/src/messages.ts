@@ -1,0 +1,87 @@
+import Handlebars from 'handlebars';
+import type { NotificationDelivery, TaskRun } from '@herald/db';
+import { PAGERDUTY_EVENTS_URL, type PagerDutyConfig } from './channel-config';
+
+const handlebars = Handlebars.create();
+const subjects = new Map<string, Handlebars.TemplateDelegate>();
+
+/** Slack mrkdwn treats &, < and > as markup. */
+const escapeSlack = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function fillSubject(template: string, variables: Record<string, unknown>): string {
+  let fill = subjects.get(template);
+  if (!fill) {
+    fill = handlebars.compile(template, { noEscape: true, strict: false });
+    if (subjects.size < 500) subjects.set(template, fill);
+  }
+  return fill(variables).replace(/[\r\n\t]+/g, ' ').slice(0, 300);
+}
+
+export interface MessageContext {
+  delivery: NotificationDelivery;
+  run: TaskRun;
+  frontendUrl: string;
+}
+
+function variables({ delivery, run, frontendUrl }: MessageContext) {
+  const result = run.result && typeof run.result === 'object' && !Array.isArray(run.result) ? run.result : {};
+  const error = (run.error as { message?: string } | null)?.message;
+  return {
+    ...result,
+    ...(delivery.context && typeof delivery.context === 'object' ? delivery.context : {}),
+    task_name: run.task,
+    task_id: run.id,
+    status: delivery.phase,
+    error_message: error,
+    frontend_url: frontendUrl,
+  };
+}
+
+export const runLink = ({ run, frontendUrl }: MessageContext) => `${frontendUrl.replace(/\/$/, '')}/runs/${run.id}`;
+
+const STATUS_ICON: Record<string, string> = { succeeded: '✅', failed: '❌', timed_out: '⏱️', cancelled: '🚫', retrying: '🔁' };
+
+/** A Slack incoming-webhook message: the subject line, status, task and a link to the run. */
+export function slackMessage(ctx: MessageContext) {
+  const vars = variables(ctx);
+  const title = escapeSlack(fillSubject(ctx.delivery.subject, vars));
+  const link = runLink(ctx);
+  const fields = [
+    `*Task*\n${escapeSlack(ctx.run.task)}`,
+    `*Status*\n${STATUS_ICON[ctx.delivery.phase] ?? ''} ${ctx.delivery.phase}`,
+  ];
+  const error = typeof vars.error_message === 'string' ? vars.error_message : undefined;
+  return {
+    text: `${STATUS_ICON[ctx.delivery.phase] ?? ''} ${title}`.trim(),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `*${title}*` } },
+      { type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn', text })) },
+      ...(error ? [{ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${escapeSlack(error.slice(0, 2_000))}\`\`\`` } }] : []),
+      { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'View run' }, url: link }] },
+    ],
+  };
+}
+
+/** A PagerDuty Events API v2 event: trigger on a failure, resolve on a success, one incident per task or schedule. */
+export function pagerDutyEvent(ctx: MessageContext, config: PagerDutyConfig) {
+  const context = (ctx.delivery.context ?? {}) as { alert_key?: string };
+  const key = context.alert_key ?? ctx.run.scheduleName ?? ctx.run.task;
+  const dedupKey = `herald:${ctx.run.organizationId}:${key}`;
+  const isResolve = ctx.delivery.phase === 'succeeded';
+  const event = isResolve
+    ? { routing_key: config.routingKey, event_action: 'resolve', dedup_key: dedupKey }
+    : {
+        routing_key: config.routingKey,
+        event_action: 'trigger',
+        dedup_key: dedupKey,
+        payload: {
+          summary: fillSubject(ctx.delivery.subject, variables(ctx)),
+          source: 'herald',
+          severity: ctx.delivery.phase === 'retrying' ? 'warning' : 'error',
+          component: ctx.run.task,
+          custom_details: { run_id: ctx.run.id, status: ctx.delivery.phase, error: (ctx.run.error as { message?: string } | null)?.message },
+        },
+        links: [{ href: runLink(ctx), text: 'View run in Herald' }],
+      };
+  return { url: config.eventsUrl ?? PAGERDUTY_EVENTS_URL, event };
+}

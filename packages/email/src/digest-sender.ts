@@ -1,0 +1,108 @@
+import type { Logger } from 'pino';
+import { runInTenant, type Database, type NotificationPreference, type Tenant } from '@herald/db';
+import { errorMessageOf } from './delivery-variables';
+import { TransientDeliveryError, describeError } from './errors';
+import type { EmailRenderer, DeliverAttempt, DeliveryOutcome, EmailServiceOptions } from './email-service';
+import { classifySendError } from './send-errors';
+import type { Transport } from './transport';
+import { createUnsubscribeToken, unsubscribeUrl } from './unsubscribe-token';
+
+const PLACEHOLDER_ADDRESS = /@placeholder\./i;
+
+/** Where a delivery waits when its owner reads mail as a digest: one key per user and window. */
+export function digestWindow(preference: Pick<NotificationPreference, 'digestWindowMinutes'>, createdAt: Date) {
+  const windowMs = Math.max(preference.digestWindowMinutes, 1) * 60_000;
+  const sendAt = new Date(Math.floor(createdAt.getTime() / windowMs) * windowMs + windowMs);
+  return { sendAt, windowMs };
+}
+
+export const digestKeyFor = (userId: string, sendAt: Date) => `${userId}:${sendAt.getTime()}`;
+
+export interface DigestJob extends Tenant {
+  digestKey: string;
+}
+
+/**
+ * Sends a digest: every delivery held under one key (a user's window) becomes one mail that
+ * lists their runs. Each held delivery is then recorded as sent with that mail's message id.
+ */
+export class DigestSender {
+  private readonly db: Database;
+  private readonly renderer: EmailRenderer;
+  private readonly transport: Transport | null;
+  private readonly config: EmailServiceOptions['config'];
+  private readonly logger: Logger;
+
+  constructor(options: EmailServiceOptions) {
+    this.db = options.db;
+    this.renderer = options.renderer;
+    this.transport = options.transport;
+    this.config = options.config;
+    this.logger = options.logger;
+  }
+
+  send(job: DigestJob, attempt: DeliverAttempt): Promise<DeliveryOutcome> {
+    return runInTenant({ organizationId: job.organizationId, userId: job.userId }, () => this.sendHeld(job, attempt));
+  }
+
+  private async sendHeld(job: DigestJob, attempt: DeliverAttempt): Promise<DeliveryOutcome> {
+    const held = await this.db.tenant.notificationDelivery.findMany({
+      where: { digestKey: job.digestKey, status: 'pending', userId: job.userId },
+      include: { run: true },
+      orderBy: { createdAt: 'asc' },
+    });
+    if (!held.length) return { status: 'already-done', reason: 'Nothing is held for this digest' };
+    const ids = held.map((delivery) => delivery.id);
+    const finish = async (status: 'sent' | 'skipped' | 'failed', reason: string | null, extra: object = {}) => {
+      await this.db.tenant.notificationDelivery.updateMany({ where: { id: { in: ids }, status: 'pending' }, data: { status, reason, ...extra } });
+      return { status, ...(reason ? { reason } : {}) } as DeliveryOutcome;
+    };
+    const [owner, organization, preference] = await Promise.all([
+      this.db.tenant.user.findUnique({ where: { id: job.userId } }),
+      this.db.prisma.organization.findUnique({ where: { id: job.organizationId } }),
+      this.db.tenant.notificationPreference.findUnique({ where: { userId: job.userId } }),
+    ]);
+    const address = owner?.email?.trim();
+    if (!this.transport) return finish('skipped', 'SMTP configuration incomplete. Email notifications will be disabled.');
+    if (!owner || owner.isSystem || !address || PLACEHOLDER_ADDRESS.test(address)) return finish('skipped', 'Owner cannot receive e-mail');
+    if (preference && !preference.emailEnabled) return finish('skipped', 'Owner opted out of e-mail notifications');
+
+    const unsubscribe = unsubscribeUrl(this.config.publicApiUrl, createUnsubscribeToken(job, this.config.secret));
+    const mail = this.renderer.render(
+      'digest',
+      {
+        recipient_name: owner.name ?? undefined,
+        frontend_url: this.config.frontendUrl,
+        period: preference ? `in the last ${preference.digestWindowMinutes} minutes` : undefined,
+        runs: held.map(({ run, phase }) => ({
+          task_name: run.task,
+          task_id: run.id,
+          status: phase,
+          execution_time: run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : undefined,
+          completed_at: run.finishedAt ?? undefined,
+          error_message: errorMessageOf(run.error),
+        })),
+      },
+      {
+        branding: organization && { organizationName: organization.name, logoUrl: organization.logoUrl, brandColor: organization.brandColor, footerText: organization.footerText },
+        unsubscribeUrl: unsubscribe,
+      },
+    );
+    try {
+      const { messageId } = await this.transport.send({
+        from: this.config.from,
+        to: { address, name: owner.name },
+        subject: mail.subject,
+        html: mail.html,
+        text: mail.text,
+        headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click', 'Auto-Submitted': 'auto-generated' },
+      });
+      this.logger.info({ digestKey: job.digestKey, runs: held.length, messageId }, 'digest sent');
+      return finish('sent', null, { messageId, address, sentAt: new Date(), attempts: attempt.attempt });
+    } catch (error) {
+      const { kind, reason } = classifySendError(error);
+      if (kind === 'permanent' || attempt.attempt >= attempt.maxAttempts) return finish('failed', reason);
+      throw new TransientDeliveryError(job.digestKey, `${reason} (${describeError(error)})`, { cause: error });
+    }
+  }
+}
