@@ -1,7 +1,19 @@
+import { loadConfig } from '@herald/config';
 import { applyMigrations, createDatabase, seedDemo, type MigrateResult } from '@herald/db';
+import { createLogger } from '@herald/core';
+import { startApi } from '@herald/api';
+import { startWorkerApp } from '@herald/worker';
+import { registry } from '@herald/tasks';
 import type { Command, CommandContext } from '../cli/command';
 import { resolveStack, type Stack } from '../stack/stack';
 import { stopOnSignal } from '../stack/stop-on-signal';
+import { runDemoTour } from './demo-tour';
+
+const curlExamples = (url: string, token: string) => `Try it:
+  export HERALD_TOKEN=${token}
+  curl -s -X POST ${url}/api/tasks -H "Authorization: Bearer $HERALD_TOKEN" -H 'content-type: application/json' \\
+    -d '{"task":"reports.build","input":{"report_name":"My report"}}'
+  curl -s ${url}/api/tasks -H "Authorization: Bearer $HERALD_TOKEN"`;
 
 /** Step 1: Redis, PostgreSQL (database `herald`) and an SMTP sink, found or started. */
 function startStack({ explicit, config, log }: CommandContext): Promise<Stack> {
@@ -36,15 +48,34 @@ async function seed(databaseUrl: string) {
   }
 }
 
-// Next steps, once the API and worker apps exist: start them on `stack.env`, submit a few
-// tasks (one with an e-mail, one chord) with the demo token, and wait for the mail in the inbox.
+/** Step 4: Herald itself, the worker and the API, on the stack. */
+async function startHerald(stack: Stack, context: CommandContext, port: number) {
+  const config = loadConfig({
+    ...stack.env,
+    WORKER_HEALTH_PORT: '0',
+    LOG_LEVEL: context.config.LOG_LEVEL === 'info' ? 'warn' : context.config.LOG_LEVEL,
+    FRONTEND_URL: context.config.FRONTEND_URL,
+    HERALD_SECRET: context.config.HERALD_SECRET,
+  });
+  const logger = createLogger({ level: config.LOG_LEVEL, name: 'herald-demo' });
+  const worker = await startWorkerApp({ config, logger, registry });
+  const api = await startApi({ config, logger, registry, port, host: '127.0.0.1' });
+  return {
+    url: api.url,
+    async stop() {
+      await api.close();
+      await worker.close(2_000);
+    },
+  };
+}
 
 export const demoCommand: Command = {
   path: ['demo'],
-  usage: 'herald demo [--json]',
-  summary: 'find or start Redis, PostgreSQL and a development inbox, migrate, seed, print how to reach them',
-  flags: {},
-  async run(_args, context) {
+  usage: 'herald demo [--serve] [--json]',
+  summary:
+    'find or start Redis, PostgreSQL and a development inbox, migrate, seed, start the API and worker, submit a task, a chord and a test e-mail, and show the mail; --serve keeps it all running',
+  flags: { serve: { type: 'boolean' } },
+  async run(args, context) {
     const { log } = context;
     const stack = await startStack(context);
     const release = stopOnSignal(() => stack.stop(), log);
@@ -53,6 +84,19 @@ export const demoCommand: Command = {
       const migrations = await migrate(databaseUrl);
       log.info({ applied: migrations.applied.length }, 'migrations done');
       const seeded = await seed(databaseUrl);
+      const serve = args.flags.serve === true;
+      const herald = await startHerald(stack, context, serve ? context.config.PORT : 0);
+      let tour: Awaited<ReturnType<typeof runDemoTour>>;
+      try {
+        tour = await runDemoTour({ apiUrl: herald.url, token: seeded.token.token, inboxUrl: stack.smtp?.inboxUrl });
+        if (serve) {
+          log.info({ api: herald.url, inbox: stack.smtp?.inboxUrl }, 'Herald is running; press Ctrl-C to stop');
+          process.stderr.write(`\n${curlExamples(herald.url, seeded.token.token)}\n`);
+          await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+        }
+      } finally {
+        await herald.stop();
+      }
       const services = stack.describe();
       const data = {
         redisUrl: stack.redis?.url,
@@ -65,6 +109,7 @@ export const demoCommand: Command = {
         token: seeded.token.token,
         migrations,
         services,
+        runs: tour.runs,
       };
       const text = [
         'Herald demo',
@@ -73,7 +118,9 @@ export const demoCommand: Command = {
         `  organization ${seeded.organization.name} (${seeded.organization.id})`,
         `  user ${seeded.user.name} <${seeded.user.email}> (${seeded.user.id})`,
         `  API token (shown once): ${seeded.token.token}`,
-        'Stopped the services the demo started.',
+        'Submitted over the REST API:',
+        ...tour.lines,
+        'Stopped the services the demo started. Run `npm run demo -- --serve` to keep Herald running and try the API.',
       ].join('\n');
       return { data, text };
     } finally {
