@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const PNPM = ['npx', '--yes', 'pnpm@10.34.9'];
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = ['exec', 'tsx', 'apps/cli/src/main.ts'];
-const USAGE = 'usage: node scripts/herald.mjs demo | test [vitest args] | bench [--quick]';
+const USAGE = 'usage: node scripts/herald.mjs demo | test [vitest args] | bench [--quick] | reliability';
 const isWindows = process.platform === 'win32';
 
 const at = (...parts) => path.join(ROOT, ...parts);
@@ -80,6 +80,9 @@ function commandFor(name, args) {
   if (name === 'demo') return [...CLI, 'demo', ...args];
   if (name === 'test') return [...CLI, 'with-stack', '--', ...PNPM, 'exec', 'vitest', 'run', ...args];
   if (name === 'bench') return [...CLI, 'with-stack', '--', ...PNPM, 'exec', 'tsx', 'bench/run.ts', ...args];
+  if (name === 'reliability') {
+    return [...CLI, 'with-stack', '--', ...PNPM, 'exec', 'tsx', 'tests/reliability/run-full.ts', ...args];
+  }
   return undefined;
 }
 
