@@ -56,7 +56,7 @@ const emailDeliveries = (runIds: string[]) =>
 
 describe('change-only alert policy', () => {
   it('5 failures in a row then a success alert exactly twice: the first failure and the recovery', async () => {
-    const runs = [];
+    const runs: Awaited<ReturnType<typeof runCheck>>[] = [];
     for (let i = 0; i < 5; i++) runs.push(await runCheck(acme, false, 'nightly-db'));
     runs.push(await runCheck(acme, true, 'nightly-db'));
     expect(runs.map((r) => r.status)).toEqual(['failed', 'failed', 'failed', 'failed', 'failed', 'succeeded']);

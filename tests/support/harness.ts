@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { loadConfig } from '@herald/config';
 import { createTestDatabase, type TestDatabase } from '@herald/db/testing';
@@ -83,7 +84,7 @@ export async function createHarness(tasks: readonly TaskDefinition[]): Promise<H
 export async function deleteKeys(connection: RedisConnection, prefix: string): Promise<void> {
   let cursor = '0';
   do {
-    const [next, keys] = await (connection as import('ioredis').Redis).scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    const [next, keys] = await (connection as Redis).scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
     cursor = next;
     if (keys.length) await connection.del(...keys);
   } while (cursor !== '0');

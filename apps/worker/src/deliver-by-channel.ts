@@ -17,5 +17,5 @@ export async function createDeliveryRouter({ config, db, logger }: { config: Con
     if (!channel) return { status: 'already-done' };
     return channel === 'email' ? email.deliver(deliveryId, attempt) : channels.deliver(deliveryId, attempt);
   };
-  return { deliver, sendDigest: email.sendDigest, close: email.close };
+  return { deliver, sendDigest: email.sendDigest, close: () => email.close() };
 }

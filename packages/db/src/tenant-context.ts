@@ -16,7 +16,9 @@ export function runInTenant<T>(tenant: Tenant, fn: () => T): T {
     const result = fn();
     if (result && typeof (result as { then?: unknown }).then === 'function') {
       const thenable = result as unknown as PromiseLike<unknown>;
-      return new Promise((resolve, reject) => thenable.then(resolve, reject)) as unknown as T;
+      return new Promise((resolve, reject) => {
+        thenable.then(resolve, reject);
+      }) as unknown as T;
     }
     return result;
   });

@@ -34,11 +34,8 @@ let eve: User;
 const silent = pino({ level: 'silent' });
 
 beforeAll(async () => {
-  [testDb, inbox, renderer] = await Promise.all([
-    createTestDatabase(),
-    startDevInbox(),
-    new TemplateRenderer(),
-  ]);
+  renderer = new TemplateRenderer();
+  [testDb, inbox] = await Promise.all([createTestDatabase(), startDevInbox()]);
   await renderer.compileAll();
   transport = createSmtpTransport({
     host: '127.0.0.1',

