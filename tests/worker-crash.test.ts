@@ -15,7 +15,7 @@ function startWorkerProcess(): Promise<ChildProcess> {
   });
   children.push(child);
   return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve(child));
+    child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve(child));
     child.on('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
   });
 }
@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 describe('a worker killed with SIGKILL mid-run', () => {
-  it('the job is picked up again and the run ends with exactly one delivery', async () => {
+  it('the job is picked up again and the run ends with exactly one delivery', { timeout: 90_000 }, async () => {
     const first = await startWorkerProcess();
     const { id } = await h.client.enqueue('crash.sleepy', { ms: 1_500 }, { organizationId: h.org.id, userId: h.user.id });
     await waitFor(
@@ -41,7 +41,7 @@ describe('a worker killed with SIGKILL mid-run', () => {
     await once(first, 'exit');
 
     await startWorkerProcess();
-    const run = await waitForRunEnd(h, id, 30_000);
+    const run = await waitForRunEnd(h, id, 75_000);
     expect(run.status).toBe('succeeded');
     const deliveries = await h.testDb.db.prisma.notificationDelivery.findMany({ where: { runId: id } });
     expect(deliveries).toHaveLength(1);

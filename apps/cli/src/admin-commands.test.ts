@@ -1,7 +1,10 @@
 import { hashApiToken } from '@herald/db';
 import { createTestDatabase, type TestDatabase } from '@herald/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseOneJson, runHerald } from './testing/run-herald';
+
+// Each test runs the CLI several times as a child process; on a busy machine that is slow.
+vi.setConfig({ testTimeout: 120_000 });
 
 let testDb: TestDatabase;
 const inTestDb = () => ({ DATABASE_URL: testDb.url });

@@ -1,6 +1,9 @@
 import { testServerUrl } from '@herald/db/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseOneJson, runHerald } from './testing/run-herald';
+
+// The CLI runs as a child process; on a busy machine that is slow.
+vi.setConfig({ testTimeout: 120_000 });
 
 // Settings given explicitly are passed through untouched, so nothing is started here.
 const given = { REDIS_URL: 'redis://127.0.0.1:6399', DATABASE_URL: testServerUrl() };

@@ -35,7 +35,7 @@ const storedFor = (user: User) =>
 
 describe('notification preferences', () => {
   it('default to e-mail on and nothing muted', async () => {
-    expect(await getPreferences(testDb.db, tenantOf(ada))).toEqual({ emailEnabled: true, mutedTasks: [] });
+    expect(await getPreferences(testDb.db, tenantOf(ada))).toEqual({ emailEnabled: true, mutedTasks: [], delivery: 'immediate', digestWindowMinutes: 60 });
   });
 
   it('change only the fields given, and are stored for the user in their organization', async () => {
@@ -46,13 +46,19 @@ describe('notification preferences', () => {
     ).toEqual({
       emailEnabled: true,
       mutedTasks: ['tests.execute'],
+      delivery: 'immediate', digestWindowMinutes: 60,
     });
     expect(await updatePreferences(testDb.db, tenantOf(ada), { emailEnabled: false })).toEqual({
       emailEnabled: false,
       mutedTasks: ['tests.execute'],
+      delivery: 'immediate', digestWindowMinutes: 60,
+    });
+    expect(await updatePreferences(testDb.db, tenantOf(ada), { delivery: 'digest', digestWindowMinutes: 15 })).toMatchObject({
+      delivery: 'digest',
+      digestWindowMinutes: 15,
     });
     expect(await storedFor(ada)).toMatchObject({ organizationId: acme.id, emailEnabled: false });
-    expect(await getPreferences(testDb.db, tenantOf(bob))).toEqual({ emailEnabled: true, mutedTasks: [] });
+    expect(await getPreferences(testDb.db, tenantOf(bob))).toEqual({ emailEnabled: true, mutedTasks: [], delivery: 'immediate', digestWindowMinutes: 60 });
   });
 });
 
