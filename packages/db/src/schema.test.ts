@@ -66,22 +66,47 @@ describe('the migrated database agrees with schema.prisma', () => {
         messageId: '<x@y>',
         idempotencyKey: `${run.id}:succeeded:email:${user.id}`,
         sentAt: new Date(),
+        context: { alert: 'recovery', failing_for_ms: 1_000 },
+        digestKey: `${user.id}:1`,
       },
     });
     const preference = await prisma.notificationPreference.create({
-      data: { organizationId: org.id, userId: user.id, emailEnabled: false, mutedTasks: ['tests.execute'] },
+      data: {
+        organizationId: org.id,
+        userId: user.id,
+        emailEnabled: false,
+        mutedTasks: ['tests.execute'],
+        delivery: 'digest',
+        digestWindowMinutes: 15,
+      },
     });
+    const schedule = await prisma.schedule.create({
+      data: { organizationId: org.id, userId: user.id, name: 'nightly', task: 't', input: { a: 1 }, cron: '0 3 * * *', everyMs: null, timezone: 'Europe/Berlin' },
+    });
+    await prisma.alertState.create({
+      data: { organizationId: org.id, key: 'nightly', lastOutcome: 'fail', lastAlertAt: new Date(), failingSince: new Date() },
+    });
+    await prisma.notificationChannel.create({ data: { organizationId: org.id, kind: 'slack', config: { webhookUrl: 'https://hooks.test/x' } } });
 
     const found = await prisma.organization.findUniqueOrThrow({
       where: { id: org.id },
-      include: { users: { include: { tokens: true, runs: { include: { deliveries: true } }, preference: true } } },
+      include: {
+        users: { include: { tokens: true, runs: { include: { deliveries: true } }, preference: true } },
+        schedules: true,
+        alertStates: true,
+        channels: true,
+      },
     });
+    expect(found.schedules[0]).toMatchObject({ id: schedule.id, cron: '0 3 * * *', timezone: 'Europe/Berlin', input: { a: 1 } });
+    expect(found.alertStates[0]).toMatchObject({ key: 'nightly', lastOutcome: 'fail' });
+    expect(found.channels[0]).toMatchObject({ kind: 'slack', config: { webhookUrl: 'https://hooks.test/x' } });
     expect(found.brandColor).toBe('#ff6600');
     const [foundUser] = found.users;
     expect(foundUser?.tokens[0]).toMatchObject({ id: token.id, prefix: 'hrld_abc' });
     expect(foundUser?.runs[0]).toMatchObject({ status: 'succeeded', result: { passed: true }, scheduleName: 'nightly' });
     expect(foundUser?.runs[0]?.deliveries[0]).toMatchObject({ id: delivery.id, status: 'sent', messageId: '<x@y>' });
-    expect(foundUser?.preference).toMatchObject({ id: preference.id, emailEnabled: false, mutedTasks: ['tests.execute'] });
+    expect(foundUser?.preference).toMatchObject({ id: preference.id, emailEnabled: false, mutedTasks: ['tests.execute'], delivery: 'digest', digestWindowMinutes: 15 });
+    expect(foundUser?.runs[0]?.deliveries[0]).toMatchObject({ context: { alert: 'recovery' }, digestKey: `${user.id}:1` });
   });
 
   it('enforces every unique constraint', async () => {
@@ -117,6 +142,15 @@ describe('the migrated database agrees with schema.prisma', () => {
     await expect(
       prisma.notificationPreference.create({ data: { organizationId: org.id, userId: user.id } }),
     ).rejects.toThrow(/Unique constraint/);
+
+    const schedule = { organizationId: org.id, userId: user.id, name: 'every-minute', task: 't', input: {}, everyMs: 60_000 };
+    await prisma.schedule.create({ data: schedule });
+    await expect(prisma.schedule.create({ data: schedule })).rejects.toThrow(/Unique constraint/);
+    await prisma.alertState.create({ data: { organizationId: org.id, key: 'k' } });
+    await expect(prisma.alertState.create({ data: { organizationId: org.id, key: 'k' } })).rejects.toThrow(/Unique constraint/);
+    const channel = { organizationId: org.id, kind: 'pagerduty', config: { routingKey: 'r' } };
+    await prisma.notificationChannel.create({ data: channel });
+    await expect(prisma.notificationChannel.create({ data: channel })).rejects.toThrow(/Unique constraint/);
   });
 });
 
