@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Telemetry } from 'bullmq';
 import { loadConfig, type Config } from '@herald/config';
 import { createApiToken, createOrganization, createUser } from '@herald/db';
 import { createTestDatabase, type TestDatabase } from '@herald/db/testing';
@@ -27,8 +28,13 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+export interface StackOptions {
+  /** BullMQ telemetry (startTelemetry's bullmqTelemetry) for the API's and the worker's queues. */
+  telemetry?: Telemetry;
+}
+
 /** The whole of Herald in this process: API, worker, a database, a Redis prefix and an SMTP inbox of the test's own. */
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(env: Record<string, string> = {}, options: StackOptions = {}): Promise<Stack> {
   const testDb = await createTestDatabase();
   const inbox = await startDevInbox({ smtpPort: 0, httpPort: null });
   const prefix = `test-${randomUUID()}`;
@@ -45,8 +51,9 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const worker = await startWorkerApp({ config, logger: silentLogger, registry });
-  const api = await startApi({ config, logger: silentLogger, registry, port: 0, host: '127.0.0.1' });
+  const { telemetry } = options;
+  const worker = await startWorkerApp({ config, logger: silentLogger, registry, telemetry });
+  const api = await startApi({ config, logger: silentLogger, registry, telemetry, port: 0, host: '127.0.0.1' });
 
   return {
     config,

@@ -1,11 +1,14 @@
-import { loadConfigOrExit } from '@herald/config';
-import { createLogger } from '@herald/core';
-import { registry } from '@herald/tasks';
-import { startApi } from './start-api';
+// Tracing first. An ES module's static imports are all loaded before its body runs, so the
+// rest of the API is imported dynamically, after instrument.ts has registered its hooks.
+import { config, telemetry } from './instrument';
 
-const config = loadConfigOrExit();
+const { createLogger } = await import('@herald/core');
+const { registry } = await import('@herald/tasks');
+const { startApi } = await import('./start-api');
+
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'herald-api' });
-const api = await startApi({ config, logger, registry });
+if (telemetry.tracingEnabled) logger.info('OpenTelemetry tracing on');
+const api = await startApi({ config, logger, registry, telemetry: telemetry.bullmqTelemetry });
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -16,6 +19,10 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const force = setTimeout(() => process.exit(1), config.SHUTDOWN_GRACE_MS).unref();
     api
       .close()
+      // Flushes the spans still buffered; an unreachable collector must not fail the stop.
+      .then(() =>
+        telemetry.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'could not flush traces')),
+      )
       .then(() => {
         clearTimeout(force);
         process.exit(0);

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Telemetry } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '@herald/config';
 import { createDatabase } from '@herald/db';
@@ -11,15 +12,17 @@ export interface ApiOptions {
   config: Config;
   logger: Logger;
   registry: TaskRegistry;
+  /** BullMQ telemetry (startTelemetry's bullmqTelemetry): each enqueue continues the request's trace. */
+  telemetry?: Telemetry;
 }
 
 /** Builds everything the API needs, once; close() releases it. */
-export async function createApiContext({ config, logger, registry }: ApiOptions): Promise<ApiContext & { close(): Promise<void> }> {
+export async function createApiContext({ config, logger, registry, telemetry }: ApiOptions): Promise<ApiContext & { close(): Promise<void> }> {
   const db = createDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
   // Fail fast while Redis is down: a request gets a 503 instead of hanging.
   const redis = createRedisConnection(config, { forWorker: false });
   redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
-  const queues = createQueues(redis, queuePrefix(config));
+  const queues = createQueues(redis, queuePrefix(config), telemetry);
   const client = new TaskClient(registry, new RunLedger(db.pool), queues, redis);
   const renderer = new TemplateRenderer();
   await renderer.compileAll();

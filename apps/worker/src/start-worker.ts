@@ -1,3 +1,4 @@
+import type { Telemetry } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '@herald/config';
 import { createDatabase } from '@herald/db';
@@ -24,6 +25,8 @@ export interface WorkerAppOptions {
   lockDuration?: number;
   stalledInterval?: number;
   healthPort?: number;
+  /** BullMQ telemetry (startTelemetry's bullmqTelemetry): jobs continue the trace of their enqueue. */
+  telemetry?: Telemetry;
 }
 
 /** Wires the task worker, the notification worker, the outbox sweep and the health server. */
@@ -32,7 +35,7 @@ export async function startWorkerApp(options: WorkerAppOptions) {
   const roles = { tasks: true, notifications: true, ...options.roles };
   const db = createDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
   const connection = createRedisConnection(config);
-  const queues = createQueues(connection, queuePrefix(config));
+  const queues = createQueues(connection, queuePrefix(config), options.telemetry);
   const ledger = new RunLedger(db.pool);
 
   const taskWorker = roles.tasks
@@ -45,6 +48,7 @@ export async function startWorkerApp(options: WorkerAppOptions) {
         concurrency: config.WORKER_CONCURRENCY,
         lockDuration: options.lockDuration,
         stalledInterval: options.stalledInterval,
+        telemetry: options.telemetry,
       })
     : null;
   const email = roles.notifications ? await createDeliveryRouter({ config, db, logger }) : null;
@@ -58,6 +62,7 @@ export async function startWorkerApp(options: WorkerAppOptions) {
         logger,
         concurrency: config.NOTIFICATION_CONCURRENCY,
         retryBaseMs: config.NOTIFICATION_RETRY_BASE_MS,
+        telemetry: options.telemetry,
       })
     : null;
 

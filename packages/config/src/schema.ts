@@ -81,6 +81,30 @@ export const envSchema = z.object({
   NOTIFICATION_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(15_000),
   TEST_EMAIL_RATE_LIMIT: z.coerce.number().int().min(1).default(5),
   TEST_EMAIL_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
+
+  /**
+   * Tracing (OpenTelemetry's standard variables). Off unless an OTLP endpoint is given or
+   * OTEL_TRACES_EXPORTER=otlp (then http://localhost:4318); OTEL_TRACES_EXPORTER=none or
+   * OTEL_SDK_DISABLED=true turn it off. Traces go over OTLP/HTTP to `<endpoint>/v1/traces`.
+   * The OpenTelemetry SDK reads its finer settings itself (OTEL_EXPORTER_OTLP_HEADERS,
+   * OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER...): Herald only decides on and off here.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(
+    emptyAsUndefined,
+    urlWithProtocols(['http:', 'https:'], 'http://otel-collector:4318').optional(),
+  ),
+  /** The full traces URL, used as is (no /v1/traces appended); wins over OTEL_EXPORTER_OTLP_ENDPOINT. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.preprocess(
+    emptyAsUndefined,
+    urlWithProtocols(['http:', 'https:'], 'http://otel-collector:4318/v1/traces').optional(),
+  ),
+  OTEL_TRACES_EXPORTER: z.preprocess(
+    emptyAsUndefined,
+    z.enum(['otlp', 'none'], { message: 'expected "otlp" or "none"' }).optional(),
+  ),
+  /** service.name of the spans; each process has its own default (herald-api, herald-worker). */
+  OTEL_SERVICE_NAME: z.preprocess(emptyAsUndefined, z.string().max(200).optional()),
+  OTEL_SDK_DISABLED: booleanFlag.default(false),
 });
 
 export type Env = z.output<typeof envSchema>;

@@ -1,8 +1,8 @@
 export interface BatcherOptions {
-  /** Flush when this many items wait. */
+  /** At most this many items per batch. */
   maxSize: number;
-  /** Flush at the latest this long after the first item arrived. */
-  maxWaitMs: number;
+  /** At most this many batches written at once; items that arrive meanwhile wait for the next. */
+  maxInFlight: number;
 }
 
 interface Pending<Item, Result> {
@@ -14,10 +14,16 @@ interface Pending<Item, Result> {
 /**
  * Groups single writes into one statement. Each add() resolves with its own item's result.
  * When a batch fails, its items are tried one by one, so one bad item cannot fail the others.
+ *
+ * No timer: a batch leaves at the end of the event-loop turn in which its first item arrived,
+ * unless maxInFlight batches are already being written; then items gather until one of those
+ * returns. A lone write waits for nothing, and under load the batches grow by themselves to what
+ * arrives during one round trip (one commit, one WAL flush) instead of to a fixed wait.
  */
 export class Batcher<Item, Result> {
   private queue: Pending<Item, Result>[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private inFlight = 0;
+  private isScheduled = false;
 
   constructor(
     private readonly flushBatch: (items: Item[]) => Promise<Result[]>,
@@ -28,16 +34,25 @@ export class Batcher<Item, Result> {
     return new Promise<Result>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       if (this.queue.length >= this.options.maxSize) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.options.maxWaitMs);
+      else if (!this.isScheduled) {
+        this.isScheduled = true;
+        setImmediate(() => {
+          this.isScheduled = false;
+          this.flush();
+        });
+      }
     });
   }
 
   private flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const batch = this.queue;
-    this.queue = [];
-    if (batch.length) void this.run(batch);
+    while (this.queue.length && this.inFlight < this.options.maxInFlight) {
+      const batch = this.queue.splice(0, this.options.maxSize);
+      this.inFlight++;
+      void this.run(batch).finally(() => {
+        this.inFlight--;
+        this.flush();
+      });
+    }
   }
 
   private async run(batch: Pending<Item, Result>[]): Promise<void> {

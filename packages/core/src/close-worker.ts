@@ -1,17 +1,21 @@
 import type { Worker } from 'bullmq';
 
 /**
- * Stops a worker taking jobs and waits up to graceMs for the running ones. Past that it closes
- * by force: the unfinished jobs' locks lapse and another worker takes them (stalled recovery).
+ * Stops a worker taking jobs and waits up to graceMs for the running ones. Past that it stops
+ * waiting: the caller closes the connections and the process ends, the unfinished jobs' locks
+ * lapse and another worker takes them (stalled recovery).
  */
 export async function closeWithGrace(worker: Worker, graceMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
+  const closing = worker.close();
   const timedOut = await Promise.race([
-    worker.close().then(() => false),
+    closing.then(() => false),
     new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(true), graceMs);
     }),
   ]);
   clearTimeout(timer);
-  if (timedOut) await worker.close(true);
+  // Not close(true): BullMQ keeps the first close() call, so a forced one would only wait on the
+  // same drain, for as long as the longest job runs.
+  if (timedOut) closing.catch(() => undefined);
 }

@@ -1,4 +1,4 @@
-import { FlowProducer, Queue, type JobsOptions } from 'bullmq';
+import { FlowProducer, Queue, type JobsOptions, type Telemetry } from 'bullmq';
 import { KEEP_COMPLETED_JOBS, KEEP_FAILED_JOBS, NOTIFICATIONS_QUEUE, TASKS_QUEUE } from './constants';
 import type { NotificationJobData } from './outbox';
 import type { RedisConnection } from './redis';
@@ -27,10 +27,11 @@ export interface HeraldQueues {
   close(): Promise<void>;
 }
 
-export function createQueues(connection: RedisConnection, prefix: string): HeraldQueues {
-  const tasks = new Queue<TaskJobData>(TASKS_QUEUE, { connection, prefix });
-  const notifications = new Queue<NotificationJobData>(NOTIFICATIONS_QUEUE, { connection, prefix });
-  const flows = new FlowProducer({ connection, prefix });
+/** `telemetry` (startTelemetry's bullmqTelemetry) carries the trace context from each add to its job. */
+export function createQueues(connection: RedisConnection, prefix: string, telemetry?: Telemetry): HeraldQueues {
+  const tasks = new Queue<TaskJobData>(TASKS_QUEUE, { connection, prefix, telemetry });
+  const notifications = new Queue<NotificationJobData>(NOTIFICATIONS_QUEUE, { connection, prefix, telemetry });
+  const flows = new FlowProducer({ connection, prefix, telemetry });
   return {
     prefix,
     tasks,

@@ -1,4 +1,4 @@
-import { Worker, type Job } from 'bullmq';
+import { Worker, type Job, type Telemetry } from 'bullmq';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { NOTIFICATION_RETRY_BASE_MS, NOTIFICATIONS_QUEUE, OUTBOX_SWEEP_INTERVAL_MS } from './constants';
@@ -45,6 +45,8 @@ export interface NotificationWorkerOptions {
   sweepIntervalMs?: number;
   /** First retry delay; each next one doubles (default NOTIFICATION_RETRY_BASE_MS). */
   retryBaseMs?: number;
+  /** BullMQ telemetry: a delivery's span continues the trace of the run that enqueued it. */
+  telemetry?: Telemetry;
 }
 
 /** The notification worker: pulls deliveries off the outbox queue, plus the outbox sweep. */
@@ -66,6 +68,7 @@ export function startNotificationWorker(options: NotificationWorkerOptions) {
       connection: options.connection,
       prefix: queues.prefix,
       concurrency: options.concurrency,
+      telemetry: options.telemetry,
       settings: {
         backoffStrategy: (attemptsMade: number) =>
           (options.retryBaseMs ?? NOTIFICATION_RETRY_BASE_MS) * 2 ** Math.max(attemptsMade - 1, 0),

@@ -32,7 +32,9 @@ export class TaskClient {
   ) {}
 
   /** Validates input (TaskInputError / UnknownTaskError) and enqueues one run. */
-  async enqueue(task: string, input: unknown, tenant: Tenant, options: EnqueueOptions = {}): Promise<{ id: string }> {
+  async enqueue(task: string, input: unknown, caller: Tenant, options: EnqueueOptions = {}): Promise<{ id: string }> {
+    // Only the tenant's two ids travel with the run, whatever else the caller's object holds.
+    const tenant: Tenant = { organizationId: caller.organizationId, userId: caller.userId };
     const definition = this.registry.get(task);
     const parsed = this.registry.parseInput(task, input);
     const attempts = Math.min(options.attempts ?? definition.attempts, MAX_TASK_ATTEMPTS);
@@ -61,9 +63,10 @@ export class TaskClient {
   async enqueueMany(
     task: string,
     inputs: unknown[],
-    tenant: Tenant,
+    caller: Tenant,
     options: Omit<EnqueueOptions, 'delay' | 'priority'> = {},
   ): Promise<{ ids: string[] }> {
+    const tenant: Tenant = { organizationId: caller.organizationId, userId: caller.userId };
     const definition = this.registry.get(task);
     const parsed = inputs.map((input) => this.registry.parseInput(task, input));
     const attempts = Math.min(options.attempts ?? definition.attempts, MAX_TASK_ATTEMPTS);
@@ -102,7 +105,8 @@ export class TaskClient {
    * A chord: children run in parallel and silently; the callback runs once all have ended,
    * failed ones included (ignoreDependencyOnFailure), and sees every outcome in order.
    */
-  async chord(children: TaskCall[], callback: TaskCall, tenant: Tenant): Promise<ChordResult> {
+  async chord(children: TaskCall[], callback: TaskCall, caller: Tenant): Promise<ChordResult> {
+    const tenant: Tenant = { organizationId: caller.organizationId, userId: caller.userId };
     const callbackDefinition = this.registry.get(callback.task);
     const callbackInput = this.registry.parseInput(callback.task, callback.input);
     const parsedChildren = children.map((child) => ({

@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job, type Telemetry } from 'bullmq';
 import type { Logger } from 'pino';
 import { runInTenant, type Tenant } from '@herald/db';
 import { KEEP_COMPLETED_JOBS, KEEP_FAILED_JOBS, MAX_STALLED_COUNT, TASKS_QUEUE, type NotificationPhase, type RunState } from './constants';
@@ -24,6 +24,8 @@ export interface TaskWorkerOptions {
   /** BullMQ lock settings; tests shorten them to see stalled recovery quickly. */
   lockDuration?: number;
   stalledInterval?: number;
+  /** BullMQ telemetry: each job runs in a span continuing the trace of its enqueue. */
+  telemetry?: Telemetry;
 }
 
 type EndStatus = RunEnd['status'];
@@ -89,6 +91,8 @@ export function startTaskWorker(options: TaskWorkerOptions) {
       maxAttempts,
       parentId: job.data.parentId,
       scheduleName: job.data.scheduleName,
+      // Alert-policy ends are written outside RunLedger.end, so their start must not wait for one.
+      isFirstDelivery: job.attemptsStarted === 1 && !task?.alertPolicy,
     });
     if (!mayRun) {
       logger.info({ task: job.name, runId: job.id }, 'run already ended in the ledger; not run again');
@@ -149,6 +153,7 @@ export function startTaskWorker(options: TaskWorkerOptions) {
     maxStalledCount: MAX_STALLED_COUNT,
     ...(options.lockDuration ? { lockDuration: options.lockDuration } : {}),
     ...(options.stalledInterval ? { stalledInterval: options.stalledInterval } : {}),
+    telemetry: options.telemetry,
     removeOnComplete: KEEP_COMPLETED_JOBS,
     removeOnFail: KEEP_FAILED_JOBS,
   });

@@ -49,6 +49,10 @@ export function toSubjectLine(value: string, maxLength = 250): string {
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
     .replace(/\s+/g, ' ')
-    .trim();
+    .trim()
+    // "=?utf-8?q?=0D=0A...?=" from data would reach readers as an RFC 2047 encoded word and be
+    // decoded (to a line break, say). A zero-width space after "=" keeps it text: the word is
+    // then not ASCII, so it is sent encoded and read back as the characters it was.
+    .replace(/=\?/g, '=\u200b?');
   return line.length > maxLength ? `${line.slice(0, maxLength - 1).trimEnd()}…` : line;
 }

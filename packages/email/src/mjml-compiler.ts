@@ -41,7 +41,7 @@ export async function compileMjml(source: TemplateSource): Promise<string> {
       keepComments: false,
       // System fonts only: no request to a font CDN when the mail is opened.
       fonts: {},
-    } as Parameters<typeof mjml2html>[1]);
+    });
     html = result.html;
   } catch (error) {
     const message =
