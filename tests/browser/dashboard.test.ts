@@ -7,7 +7,8 @@ import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { startStack, type Stack, type Tenant } from '../support/stack';
 import { waitFor } from '../support/harness';
 
-const CHROMIUM = '/usr/bin/chromium';
+// Debian's chromium by default; CHROMIUM_PATH points elsewhere (e.g. GitHub runners' google-chrome).
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 const ARTIFACTS = 'test-artifacts';
 const ADMIN_TOKEN = 'admin-token-for-the-browser-test';
