@@ -3,6 +3,7 @@ import { runInTenant, type Database, type NotificationPreference, type Tenant } 
 import { errorMessageOf } from './delivery-variables';
 import { TransientDeliveryError, describeError } from './errors';
 import type { EmailRenderer, DeliverAttempt, DeliveryOutcome, EmailServiceOptions } from './email-service';
+import { automaticMailHeaders, brandingOf } from './mail-parts';
 import { classifySendError } from './send-errors';
 import type { Transport } from './transport';
 import { createUnsubscribeToken, unsubscribeUrl } from './unsubscribe-token';
@@ -84,7 +85,7 @@ export class DigestSender {
         })),
       },
       {
-        branding: organization && { organizationName: organization.name, logoUrl: organization.logoUrl, brandColor: organization.brandColor, footerText: organization.footerText },
+        branding: brandingOf(organization),
         unsubscribeUrl: unsubscribe,
       },
     );
@@ -95,7 +96,7 @@ export class DigestSender {
         subject: mail.subject,
         html: mail.html,
         text: mail.text,
-        headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click', 'Auto-Submitted': 'auto-generated' },
+        headers: automaticMailHeaders(unsubscribe),
       });
       this.logger.info({ digestKey: job.digestKey, runs: held.length, messageId }, 'digest sent');
       return finish('sent', null, { messageId, address, sentAt: new Date(), attempts: attempt.attempt });

@@ -10,6 +10,7 @@ import {
 import type { Logger } from 'pino';
 import { checkRecipient } from './delivery-recipient';
 import { buildDeliveryVariables } from './delivery-variables';
+import { automaticMailHeaders, brandingOf } from './mail-parts';
 import { digestKeyFor, digestWindow } from './digest-sender';
 import { describeError, TransientDeliveryError } from './errors';
 import { classifySendError } from './send-errors';
@@ -186,12 +187,7 @@ export class EmailService {
         }),
         {
           subjectTemplate: delivery.subject,
-          branding: organization && {
-            organizationName: organization.name,
-            logoUrl: organization.logoUrl,
-            brandColor: organization.brandColor,
-            footerText: organization.footerText,
-          },
+          branding: brandingOf(organization),
           unsubscribeUrl: unsubscribe,
         },
       );
@@ -222,12 +218,7 @@ export class EmailService {
           subject: mail.subject,
           html: mail.html,
           text: mail.text,
-          headers: {
-            'List-Unsubscribe': `<${unsubscribe}>`,
-            'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-            // RFC 3834: automatic mail; auto-responders should not answer it.
-            'Auto-Submitted': 'auto-generated',
-          },
+          headers: automaticMailHeaders(unsubscribe),
         },
         {
           deliveryId: delivery.id,

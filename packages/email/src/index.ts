@@ -60,3 +60,4 @@ export {
   RendererNotReadyError,
 } from './errors';
 export { DigestSender, digestKeyFor, digestWindow, type DigestJob } from './digest-sender';
+export { brandingOf, automaticMailHeaders } from './mail-parts';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { UnknownTemplateError } from '@herald/email';
+import { brandingOf, UnknownTemplateError } from '@herald/email';
 import { AppError } from '../app-error';
 import type { ApiContext } from '../api-context';
 import { getAuth } from '../auth';
@@ -22,9 +22,7 @@ export function templatesRouter(ctx: ApiContext): Router {
     try {
       const body = ctx.renderer.renderPreview(req.params.name, {
         format,
-        branding: org
-          ? { organizationName: org.name, logoUrl: org.logoUrl, brandColor: org.brandColor, footerText: org.footerText }
-          : null,
+        branding: brandingOf(org),
       });
       res.type(format === 'html' ? 'text/html' : 'text/plain').send(body);
     } catch (error) {
