@@ -48,6 +48,14 @@ export async function sweepPendingDeliveries(
     } else if (await job.isFailed()) {
       await job.retry('failed');
       revived++;
+    } else if ((await job.isCompleted()) && job.returnvalue === 'sent') {
+      // The mail went out but recording it failed (PostgreSQL was down): record it now, never resend.
+      await pool.query(
+        `UPDATE "NotificationDelivery" SET status = 'sent', reason = 'recorded by the outbox sweep', "sentAt" = COALESCE("sentAt", now()), "updatedAt" = now()
+         WHERE id = $1 AND status = 'pending'`,
+        [id],
+      );
+      revived++;
     }
   }
   if (revived) logger.warn({ revived }, 'outbox sweep re-enqueued pending deliveries');

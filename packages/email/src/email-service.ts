@@ -50,6 +50,9 @@ interface OwnerLookup {
 }
 
 /** Logged once when the worker starts without usable SMTP settings, and the reason of every skipped delivery. */
+
+/** Tries to record a sent mail for about two minutes before leaving it to the outbox sweep. */
+const RECORD_SENT_ATTEMPTS = 30;
 export const SMTP_DISABLED_REASON = 'SMTP configuration incomplete. Email notifications will be disabled.';
 
 export interface EmailRenderer {
@@ -244,11 +247,21 @@ export class EmailService {
       throw new TransientDeliveryError(delivery.id, reason, { cause: error });
     }
 
-    try {
-      await this.record(delivery, { status: 'sent', reason: null, address, messageId, sentAt: new Date() });
-    } catch (error) {
-      // The mail is out. Throwing would make the queue retry and send it twice; a stale `pending` row is the lesser harm.
-      log().error({ err: error, messageId }, 'e-mail sent but recording it failed');
+    // The mail is out: keep trying to record it (PostgreSQL may be down for a while). Throwing
+    // would make the queue retry and send it twice. If it still cannot be written, the job ends
+    // as `sent` and the outbox sweep records the row from the job's outcome.
+    const sentAt = new Date();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.record(delivery, { status: 'sent', reason: null, address, messageId, sentAt });
+        break;
+      } catch (error) {
+        if (attempt >= RECORD_SENT_ATTEMPTS) {
+          log().error({ err: error, messageId }, 'e-mail sent but recording it failed');
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 5_000)));
+      }
     }
     return { status: 'sent', messageId };
   }
