@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'tests/**/*.test.ts'],
-    exclude: ['**/node_modules/**', 'tests/reliability/full/**'],
+    // tests/reliability/open/ reproduces defects not fixed yet (see its README); run them by path.
+    exclude: ['**/node_modules/**', 'tests/reliability/open/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Integration tests each own a database and a Redis prefix; two files at a time suits 2 cores.

@@ -89,11 +89,21 @@ export interface EmailBenchResult {
   };
 }
 
+export interface EmailBenchSizes {
+  /** Mails per send path. */
+  mails: number;
+  /** Mails for the naive path, the slowest by far; it is only there for scale. */
+  naiveMails: number;
+  mjmlRenders: number;
+  fills: number;
+}
+
 /** Runs the whole comparison in one process; `quick` keeps it well under a minute. */
-export async function runEmailBench({ quick }: { quick: boolean }): Promise<EmailBenchResult> {
-  const mails = quick ? 150 : 600;
-  const mjmlRenders = quick ? 40 : 150;
-  const fills = quick ? 3000 : 20_000;
+export async function runEmailBench({ quick, sizes }: { quick: boolean; sizes?: Partial<EmailBenchSizes> }): Promise<EmailBenchResult> {
+  const mails = sizes?.mails ?? (quick ? 150 : 600);
+  const naiveMails = sizes?.naiveMails ?? mails;
+  const mjmlRenders = sizes?.mjmlRenders ?? (quick ? 40 : 150);
+  const fills = sizes?.fills ?? (quick ? 3000 : 20_000);
   const inbox: DevInbox = await startDevInbox();
   const smtp = {
     host: '127.0.0.1',
@@ -136,14 +146,14 @@ export async function runEmailBench({ quick }: { quick: boolean }): Promise<Emai
     text: rendered.text,
   });
 
-  const results: Array<{ path: string; seconds: number }> = [];
-  async function sendPhase(path: string, job: (index: number) => Promise<void>): Promise<void> {
+  const results: Array<{ path: string; seconds: number; mails: number }> = [];
+  async function sendPhase(path: string, job: (index: number) => Promise<void>, count = mails): Promise<void> {
     inbox.clear();
     await job(-1); // warm-up: connections, JIT
     inbox.clear();
-    const seconds = await timed(mails, IN_FLIGHT, job);
-    await inbox.waitForMessages(mails, 30_000);
-    results.push({ path, seconds });
+    const seconds = await timed(count, IN_FLIGHT, job);
+    await inbox.waitForMessages(count, 30_000);
+    results.push({ path, seconds, mails: count });
   }
 
   await sendPhase('naive: mjml2html per mail + new connection per mail', async (index) => {
@@ -154,7 +164,7 @@ export async function runEmailBench({ quick }: { quick: boolean }): Promise<Emai
     } finally {
       transporter.close();
     }
-  });
+  }, naiveMails);
 
   const stockPool = nodemailer.createTransport({
     pool: true,
@@ -189,7 +199,7 @@ export async function runEmailBench({ quick }: { quick: boolean }): Promise<Emai
     template: TEMPLATE,
     mails,
     inFlight: IN_FLIGHT,
-    paths: results.map(({ path, seconds }) => ({ path, seconds, mailsPerSecond: mails / seconds })),
+    paths: results.map(({ path, seconds, mails: count }) => ({ path, seconds, mailsPerSecond: count / seconds })),
     renderOnly: {
       mjmlMsPerMail,
       fillMsPerMail,

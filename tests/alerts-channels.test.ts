@@ -132,7 +132,12 @@ describe('Slack and PagerDuty channels', () => {
       dedup_key: `herald:${acme.organizationId}:api-health`,
       payload: { severity: 'error', component: 'monitoring.check', custom_details: { run_id: failed.id, error: 'db did not answer' } },
     });
-    const slackDelivery = await stack.testDb.db.prisma.notificationDelivery.findFirstOrThrow({ where: { runId: failed.id, channel: 'slack' } });
+    // The receiver has answered; the worker records the outcome just after.
+    const slackDelivery = await waitFor(
+      () => stack.testDb.db.prisma.notificationDelivery.findFirst({ where: { runId: failed.id, channel: 'slack', status: { not: 'pending' } } }),
+      10_000,
+      'the slack delivery to be recorded',
+    );
     expect(slackDelivery).toMatchObject({ status: 'sent', attempts: 2 });
 
     received.length = 0;

@@ -33,10 +33,16 @@ export class ConfigError extends Error {
   }
 }
 
+/** Variables whose value is a secret: the message names a bad one, and never shows it. */
+const SECRET_VARIABLE = /PASSWORD|SECRET|TOKEN|KEY/;
+
 function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
   const variable = String(issue.path[0] ?? 'environment');
   const raw = env[variable];
-  const got = raw === undefined ? 'it is not set' : `got ${JSON.stringify(raw.length > 60 ? raw.slice(0, 57) + '...' : raw)}`;
+  if (raw !== undefined && SECRET_VARIABLE.test(variable)) return `${variable}: ${issue.message} (got ${raw.length} characters)`;
+  // A URL may carry a password (redis://:password@host): the message goes to logs, the password does not.
+  const shown = raw?.replace(/:[^:@/\s]*@/g, ':***@');
+  const got = shown === undefined ? 'it is not set' : `got ${JSON.stringify(shown.length > 60 ? shown.slice(0, 57) + '...' : shown)}`;
   return `${variable}: ${issue.message} (${got})`;
 }
 

@@ -83,15 +83,19 @@ export class RunLedger {
   private readonly startWrites = new Map<string, Promise<unknown>>();
 
   constructor(readonly pool: pg.Pool) {
+    // One statement of each kind at a time: what arrives while one is written goes in the next,
+    // so one commit (one WAL flush) records as many runs as possible. Measured with bench/'s
+    // scenario 1: one end statement in flight drains as fast as two or four on an idle machine,
+    // 10-20% faster on a busy one, with a third fewer statements.
     // Not retried while the database is down: the caller (an API request) answers 503 instead.
-    this.queued = new Batcher((runs) => this.writeQueued(runs), { maxSize: 1_000, maxInFlight: 2 });
+    this.queued = new Batcher((runs) => this.writeQueued(runs), { maxSize: 1_000, maxInFlight: 1 });
     this.starts = new Batcher((items) => retryWhileDatabaseDown(() => this.writeStarts(items)), {
       maxSize: 500,
-      maxInFlight: 2,
+      maxInFlight: 1,
     });
     this.ends = new Batcher((items) => retryWhileDatabaseDown(() => this.writeEnds(items)), {
       maxSize: 500,
-      maxInFlight: 4,
+      maxInFlight: 1,
     });
   }
 

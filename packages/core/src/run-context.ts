@@ -23,18 +23,29 @@ export interface RunControl {
   dispose(): void;
 }
 
-/** One AbortSignal for the run: fired by a cancel request (the worker's signal) or by the timeout. */
+/**
+ * One AbortSignal for the run: fired by a cancel request (the worker's signal) or by the timeout.
+ * Per-job hot path: the signal is read once and `aborted` is rejected by the abort itself, not by
+ * a listener on the run's own signal.
+ */
 export function createRunControl(workerSignal: AbortSignal | undefined, timeoutMs: number | undefined): RunControl {
   const controller = new AbortController();
-  const onCancel = () => controller.abort(new RunCancelledError());
-  workerSignal?.addEventListener('abort', onCancel, { once: true });
-  const timer = timeoutMs ? setTimeout(() => controller.abort(new RunTimeoutError(timeoutMs)), timeoutMs) : null;
+  const signal = controller.signal;
+  let rejectAborted: (reason: Error) => void = () => undefined;
   const aborted = new Promise<never>((_, reject) => {
-    controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true });
+    rejectAborted = reject;
   });
   aborted.catch(() => undefined);
+  const abort = (reason: Error) => {
+    if (signal.aborted) return;
+    controller.abort(reason);
+    rejectAborted(reason);
+  };
+  const onCancel = () => abort(new RunCancelledError());
+  workerSignal?.addEventListener('abort', onCancel, { once: true });
+  const timer = timeoutMs ? setTimeout(() => abort(new RunTimeoutError(timeoutMs)), timeoutMs) : null;
   return {
-    signal: controller.signal,
+    signal,
     aborted,
     dispose() {
       if (timer) clearTimeout(timer);

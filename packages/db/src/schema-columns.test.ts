@@ -15,7 +15,7 @@ function columnsFromSchema(): Map<string, string[]> {
       body!
         .split('\n')
         .map((line) => line.trim().match(/^(\w+)\s+(\w+)/))
-        .filter((match): match is RegExpMatchArray => match !== null && !models.has(match[2]!))
+        .filter((match): match is RegExpMatchArray => match !== null && !models.has(match[2]))
         .map((match) => match[1]!)
         .sort(),
     ]),

@@ -13,33 +13,21 @@ const SOCKET_TIMEOUT_MS = 30_000;
 
 type SocketCallback = (error: Error | null, socketOptions?: { connection: net.Socket }) => void;
 
-/** Marks the errors of openSocket (see createSmtpTransport's send for why it matters). */
-const CONNECT_FAILED = Symbol('herald.smtp.connectFailed');
-
 /**
  * Opens the TCP connection for nodemailer, with Nagle's algorithm off. nodemailer writes the
  * end-of-data dot as a separate small segment; with Nagle on, it waits for the server's
  * delayed ACK (40 ms on Linux), which capped each pooled connection at about 20 mails/s.
  * nodemailer still does everything else on this socket: greeting, STARTTLS or implicit TLS, AUTH.
+ *
+ * Rule: the socket is handed over before it connects, and this never calls back with an error.
+ * A refused or failed connect must reach nodemailer as an error of the socket, which its pool
+ * handles (the mail fails, the connection slot is freed). An error passed to this callback
+ * fails the mail but keeps the slot taken for good: after poolSize refused connects (an SMTP
+ * outage) every later send would wait forever. A connect that hangs ends at the greeting timeout.
  */
 function openSocket(host: string, port: number): (options: unknown, callback: SocketCallback) => void {
   return (_options, callback) => {
-    const socket = net.connect({ host, port, noDelay: true, timeout: CONNECTION_TIMEOUT_MS });
-    const fail = (error: Error) => {
-      socket.destroy();
-      callback(Object.assign(error, { [CONNECT_FAILED]: true }));
-    };
-    socket.once('error', fail);
-    socket.once('timeout', () =>
-      fail(Object.assign(new Error(`Connection to ${host}:${port} timed out`), { code: 'ETIMEDOUT' })),
-    );
-    socket.once('connect', () => {
-      socket.off('error', fail);
-      socket.setTimeout(0);
-      socket.removeAllListeners('timeout');
-      socket.setKeepAlive(true);
-      callback(null, { connection: socket });
-    });
+    callback(null, { connection: net.connect({ host, port, noDelay: true, keepAlive: true }) });
   };
 }
 
@@ -69,20 +57,17 @@ export function createSmtpTransport(smtp: SmtpConfig, options: SmtpTransportOpti
     disableUrlAccess: true,
     getSocket: openSocket(smtp.host, smtp.port),
   };
-  const isPooled = options.pool !== false;
-  const createTransporter = (): Transporter =>
-    isPooled
-      ? nodemailer.createTransport({
+  const transporter: Transporter =
+    options.pool === false
+      ? nodemailer.createTransport(settings)
+      : nodemailer.createTransport({
           ...settings,
           pool: true,
           maxConnections: smtp.poolSize,
-        } satisfies SMTPPool.Options)
-      : nodemailer.createTransport(settings);
-  let transporter = createTransporter();
+        } satisfies SMTPPool.Options);
 
   return {
     async send(mail: OutgoingMail): Promise<SentMail> {
-      const current = transporter;
       // Built in memory first and handed over whole: nodemailer then writes it to the socket in
       // a few large writes, where streaming the MIME tree wrote one small segment per line.
       const message = new MailComposer({
@@ -101,20 +86,10 @@ export function createSmtpTransport(smtp: SmtpConfig, options: SmtpTransportOpti
       }).compile();
       const messageId = message.messageId();
       const raw = await message.build();
-      await current.sendMail({
+      await transporter.sendMail({
         // The envelope is set explicitly: the one address is the only RCPT TO, whatever the headers say.
         envelope: { from: mail.from, to: [mail.to.address] },
         raw,
-      }).catch((error: unknown) => {
-        // nodemailer's pool keeps the slot of a connection whose socket could not be opened, for
-        // good: after poolSize refused connects (an SMTP outage) every later send would wait
-        // forever. Start a new pool; closing the old one fails what it still queues, and the
-        // notification queue retries those.
-        if (isPooled && (error as Record<symbol, unknown> | null)?.[CONNECT_FAILED] && transporter === current) {
-          transporter = createTransporter();
-          current.close();
-        }
-        throw error;
       });
       return { messageId };
     },

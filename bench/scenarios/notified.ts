@@ -1,0 +1,148 @@
+/**
+ * Scenario 3: notified tasks. Tasks wrapped with emailNotification end, and their mails reach a
+ * dev inbox (startDevInbox) in this process, sent by the whole worker app (task worker, outbox,
+ * notification worker, EmailService, pooled SMTP) in a child process.
+ *
+ *  - throughput: `tasks` runs enqueued in bulk, then the worker starts; mails/s until the last
+ *    mail is accepted. Baseline: the sink's own ceiling, pooled nodemailer sending an already
+ *    rendered mail from this process with the same connections and mails in flight.
+ *  - latency: runs enqueued one by one at `ratePerSecond`; for each mail, the inbox's receivedAt
+ *    minus the run's finishedAt in the ledger.
+ */
+import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startDevInbox, TemplateRenderer, type ReceivedMail } from '@herald/email';
+import { startChild } from '../lib/child.ts';
+import { chunks, createBenchClient, inParallel, seconds } from '../lib/client.ts';
+import { REDIS_URL, type BenchSetup } from '../lib/setup.ts';
+import { percentile } from '../lib/table.ts';
+import { notifiedTask } from '../lib/tasks.ts';
+
+/** The worker app's defaults (SMTP_POOL_SIZE, NOTIFICATION_CONCURRENCY); BENCH_SMTP_POOL_SIZE and
+ * BENCH_NOTIFICATION_CONCURRENCY try other settings. */
+const SMTP_POOL_SIZE = Number(process.env.BENCH_SMTP_POOL_SIZE ?? 5);
+const NOTIFICATION_CONCURRENCY = Number(process.env.BENCH_NOTIFICATION_CONCURRENCY ?? 20);
+const ENQUEUE_CHUNK = 1_000;
+
+interface Transporter {
+  sendMail(mail: Record<string, unknown>): Promise<unknown>;
+  close(): void;
+}
+const nodemailer = createRequire(new URL('../../packages/email/package.json', import.meta.url))('nodemailer') as {
+  createTransport(options: object): Transporter;
+};
+
+export interface NotifiedResult {
+  tasks: number;
+  /** Enqueue, run and mail `tasks` runs: mails per second from the first enqueue. */
+  mailsPerSecond: number;
+  sinkMailsPerSecond: number;
+  latency: { tasks: number; ratePerSecond: number; p50: number; p99: number; max: number };
+  peakRssMb: number;
+  /** CPU per mail of the worker process (both phases), and of this process (enqueue + dev inbox) in the first. */
+  cpuMsPerMail: { worker: number; sinkAndEnqueue: number };
+}
+
+const normaliseId = (messageId: string) => messageId.replace(/^<|>$/g, '');
+
+export async function runNotified(
+  setup: BenchSetup,
+  { tasks, latencySeconds, ratePerSecond, concurrency }: { tasks: number; latencySeconds: number; ratePerSecond: number; concurrency: number },
+): Promise<NotifiedResult> {
+  const inbox = await startDevInbox();
+  const prefix = setup.newPrefix('herald-notified');
+  const child = await startChild({
+    kind: 'herald-app',
+    prefix,
+    redisUrl: REDIS_URL,
+    databaseUrl: setup.testDb.url,
+    concurrency,
+    smtpPort: inbox.smtpPort,
+    smtpPoolSize: SMTP_POOL_SIZE,
+    notificationConcurrency: NOTIFICATION_CONCURRENCY,
+  });
+  const bench = createBenchClient(setup, prefix);
+
+  // Throughput: the worker app is up and idle; from the first enqueue to the last mail accepted.
+  await child.go();
+  const parentCpuAt = process.cpuUsage();
+  let startedAt = performance.now();
+  for (const chunk of chunks(tasks, ENQUEUE_CHUNK)) {
+    await bench.client.enqueueMany(notifiedTask.name, chunk.map((n) => ({ n })), setup.tenant);
+  }
+  await inbox.waitForMessages(tasks, 600_000);
+  const mailsPerSecond = tasks / seconds(startedAt);
+  const parentCpu = process.cpuUsage(parentCpuAt);
+  inbox.clear();
+
+  // Latency at a steady rate.
+  const paced = Math.round(latencySeconds * ratePerSecond);
+  const ids: string[] = [];
+  startedAt = performance.now();
+  for (let n = 0; n < paced; n++) {
+    const due = startedAt + (n * 1000) / ratePerSecond;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    void bench.client.enqueue(notifiedTask.name, { n }, setup.tenant).then(({ id }) => ids.push(id));
+  }
+  const received = await inbox.waitForMessages(paced, 120_000);
+  // The worker records a delivery as sent once the sink has accepted it: wait for the last ones.
+  let rows: { finishedAt: Date; messageId: string }[] = [];
+  for (const deadline = Date.now() + 30_000; rows.length < paced && Date.now() < deadline; await sleep(50)) {
+    ({ rows } = await setup.testDb.db.pool.query<{ finishedAt: Date; messageId: string }>(
+      `SELECT r."finishedAt" AT TIME ZONE 'UTC' AS "finishedAt", d."messageId" FROM "TaskRun" r JOIN "NotificationDelivery" d ON d."runId" = r.id
+       WHERE r.id = ANY($1) AND d.status = 'sent'`,
+      [ids],
+    ));
+  }
+  const receivedAt = new Map(received.map((mail: ReceivedMail) => [normaliseId(mail.messageId), mail.receivedAt.getTime()]));
+  const latencies = rows
+    .map((row) => (receivedAt.get(normaliseId(row.messageId)) ?? Number.NaN) - row.finishedAt.getTime())
+    .filter((value) => Number.isFinite(value));
+  if (latencies.length < paced) throw new Error(`latency: matched ${latencies.length} of ${paced} mails to their runs`);
+  const { peakRssMb, cpuMs: workerCpuMs } = await child.stop();
+  await bench.close();
+  await setup.dropPrefix(prefix);
+
+  // The sink's ceiling: one rendered mail sent over and over, from this process.
+  inbox.clear();
+  const renderer = new TemplateRenderer();
+  await renderer.compileAll();
+  const mail = renderer.render('task-completion', {
+    recipient_name: 'Bench Owner',
+    task_name: notifiedTask.name,
+    task_id: 'run-0',
+    status: 'succeeded',
+    execution_time: '1 ms',
+    completed_at: new Date(),
+    frontend_url: 'https://app.bench.example.com',
+  });
+  const transporter = nodemailer.createTransport({ pool: true, maxConnections: SMTP_POOL_SIZE, host: '127.0.0.1', port: inbox.smtpPort });
+  startedAt = performance.now();
+  await inParallel(tasks, NOTIFICATION_CONCURRENCY, (n) =>
+    transporter.sendMail({ from: 'Herald <herald@bench.example.com>', to: `owner${n}@bench.example.com`, ...mail }),
+  );
+  await inbox.waitForMessages(tasks, 120_000);
+  const sinkMailsPerSecond = tasks / seconds(startedAt);
+  transporter.close();
+  await inbox.close();
+  await setup.testDb.db.pool.query(`DELETE FROM "TaskRun" WHERE task = $1`, [notifiedTask.name]);
+
+  return {
+    tasks,
+    mailsPerSecond,
+    sinkMailsPerSecond,
+    latency: {
+      tasks: paced,
+      ratePerSecond,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      max: Math.max(...latencies),
+    },
+    peakRssMb,
+    cpuMsPerMail: {
+      worker: workerCpuMs / (tasks + paced),
+      sinkAndEnqueue: (parentCpu.user + parentCpu.system) / 1000 / tasks,
+    },
+  };
+}
