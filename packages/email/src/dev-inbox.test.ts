@@ -69,6 +69,37 @@ describe('dev inbox with the pooled SMTP transport', () => {
     expect(received?.headers.to).toBe('Ada <ada@acme.test>');
   });
 
+  it('holds the end of data until beforeAccepted has resolved: the server has stored nothing before', async () => {
+    let storedDuringHook: number | null = null;
+    let handedOver = '';
+    const sent = await transport.send({
+      ...mail('held'),
+      beforeAccepted: async (messageId) => {
+        handedOver = messageId;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        storedDuringHook = inbox.messages.length;
+      },
+    });
+    expect(storedDuringHook).toBe(0);
+    expect(handedOver).toBe(sent.messageId);
+    const [received] = await inbox.waitForMessages(1);
+    expect(received?.messageId).toBe(sent.messageId);
+  });
+
+  it('abandons the mail when beforeAccepted fails: the server stores nothing, the pool goes on', async () => {
+    const error = await sendError(
+      transport.send({
+        ...mail('abandoned'),
+        beforeAccepted: () => Promise.reject(new Error('database unreachable')),
+      }),
+    );
+    expect(String(error)).toContain('database unreachable');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(inbox.messages).toEqual([]);
+    await transport.send(mail('after'));
+    expect((await inbox.waitForMessages(1)).map((m) => m.subject)).toEqual(['after']);
+  });
+
   it('sends many mails over the pool', async () => {
     await Promise.all(Array.from({ length: 20 }, (_, index) => transport.send(mail(`mail ${index}`))));
     expect(await inbox.waitForMessages(20)).toHaveLength(20);

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { runInTenant, type Database, type NotificationPreference, type Tenant } from '@herald/db';
 import { errorMessageOf } from './delivery-variables';
 import { TransientDeliveryError, describeError } from './errors';
+import { HANDED_OVER_REASON, SMTP_DISABLED_REASON } from './delivery-reasons';
 import type { EmailRenderer, DeliverAttempt, DeliveryOutcome, EmailServiceOptions } from './email-service';
 import { automaticMailHeaders, brandingOf } from './mail-parts';
 import { classifySendError } from './send-errors';
@@ -11,7 +12,10 @@ import { createUnsubscribeToken, unsubscribeUrl } from './unsubscribe-token';
 const PLACEHOLDER_ADDRESS = /@placeholder\./i;
 
 /** Where a delivery waits when its owner reads mail as a digest: one key per user and window. */
-export function digestWindow(preference: Pick<NotificationPreference, 'digestWindowMinutes'>, createdAt: Date) {
+export function digestWindow(
+  preference: Pick<NotificationPreference, 'digestWindowMinutes'>,
+  createdAt: Date,
+) {
   const windowMs = Math.max(preference.digestWindowMinutes, 1) * 60_000;
   const sendAt = new Date(Math.floor(createdAt.getTime() / windowMs) * windowMs + windowMs);
   return { sendAt, windowMs };
@@ -43,7 +47,9 @@ export class DigestSender {
   }
 
   send(job: DigestJob, attempt: DeliverAttempt): Promise<DeliveryOutcome> {
-    return runInTenant({ organizationId: job.organizationId, userId: job.userId }, () => this.sendHeld(job, attempt));
+    return runInTenant({ organizationId: job.organizationId, userId: job.userId }, () =>
+      this.sendHeld(job, attempt),
+    );
   }
 
   private async sendHeld(job: DigestJob, attempt: DeliverAttempt): Promise<DeliveryOutcome> {
@@ -54,21 +60,36 @@ export class DigestSender {
     });
     if (!held.length) return { status: 'already-done', reason: 'Nothing is held for this digest' };
     const ids = held.map((delivery) => delivery.id);
-    const finish = async (status: 'sent' | 'skipped' | 'failed', reason: string | null, extra: object = {}) => {
-      await this.db.tenant.notificationDelivery.updateMany({ where: { id: { in: ids }, status: 'pending' }, data: { status, reason, ...extra } });
+    const finish = async (
+      status: 'sent' | 'skipped' | 'failed',
+      reason: string | null,
+      extra: object = {},
+    ) => {
+      await this.db.tenant.notificationDelivery.updateMany({
+        where: { id: { in: ids }, status: 'pending' },
+        data: { status, reason, ...extra },
+      });
       return { status, ...(reason ? { reason } : {}) } as DeliveryOutcome;
     };
+    const handedOver = held.find((delivery) => delivery.messageId)?.messageId;
+    // A worker handed this digest to the SMTP server and stopped before it heard back: never send it twice.
+    if (handedOver) return finish('sent', HANDED_OVER_REASON, { messageId: handedOver });
     const [owner, organization, preference] = await Promise.all([
       this.db.tenant.user.findUnique({ where: { id: job.userId } }),
       this.db.prisma.organization.findUnique({ where: { id: job.organizationId } }),
       this.db.tenant.notificationPreference.findUnique({ where: { userId: job.userId } }),
     ]);
     const address = owner?.email?.trim();
-    if (!this.transport) return finish('skipped', 'SMTP configuration incomplete. Email notifications will be disabled.');
-    if (!owner || owner.isSystem || !address || PLACEHOLDER_ADDRESS.test(address)) return finish('skipped', 'Owner cannot receive e-mail');
-    if (preference && !preference.emailEnabled) return finish('skipped', 'Owner opted out of e-mail notifications');
+    if (!this.transport) return finish('skipped', SMTP_DISABLED_REASON);
+    if (!owner || owner.isSystem || !address || PLACEHOLDER_ADDRESS.test(address))
+      return finish('skipped', 'Owner cannot receive e-mail');
+    if (preference && !preference.emailEnabled)
+      return finish('skipped', 'Owner opted out of e-mail notifications');
 
-    const unsubscribe = unsubscribeUrl(this.config.publicApiUrl, createUnsubscribeToken(job, this.config.secret));
+    const unsubscribe = unsubscribeUrl(
+      this.config.publicApiUrl,
+      createUnsubscribeToken(job, this.config.secret),
+    );
     const mail = this.renderer.render(
       'digest',
       {
@@ -79,7 +100,8 @@ export class DigestSender {
           task_name: run.task,
           task_id: run.id,
           status: phase,
-          execution_time: run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : undefined,
+          execution_time:
+            run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : undefined,
           completed_at: run.finishedAt ?? undefined,
           error_message: errorMessageOf(run.error),
         })),
@@ -97,13 +119,27 @@ export class DigestSender {
         html: mail.html,
         text: mail.text,
         headers: automaticMailHeaders(unsubscribe),
+        beforeAccepted: async (messageId) => {
+          const { count } = await this.db.tenant.notificationDelivery.updateMany({
+            where: { id: { in: ids }, status: 'pending' },
+            data: { messageId },
+          });
+          if (count === 0) throw new Error('Another worker sent this digest');
+        },
       });
       this.logger.info({ digestKey: job.digestKey, runs: held.length, messageId }, 'digest sent');
       return finish('sent', null, { messageId, address, sentAt: new Date(), attempts: attempt.attempt });
     } catch (error) {
       const { kind, reason } = classifySendError(error);
-      if (kind === 'permanent' || attempt.attempt >= attempt.maxAttempts) return finish('failed', reason);
-      throw new TransientDeliveryError(job.digestKey, `${reason} (${describeError(error)})`, { cause: error });
+      if (kind === 'permanent' || attempt.attempt >= attempt.maxAttempts)
+        return finish('failed', reason, { messageId: null });
+      await this.db.tenant.notificationDelivery.updateMany({
+        where: { id: { in: ids }, status: 'pending' },
+        data: { messageId: null },
+      });
+      throw new TransientDeliveryError(job.digestKey, `${reason} (${describeError(error)})`, {
+        cause: error,
+      });
     }
   }
 }

@@ -5,7 +5,8 @@ import { createTestDatabase, type TestDatabase } from '@herald/db/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDevInbox, type DevInbox } from './dev-inbox';
-import { EmailService, SMTP_DISABLED_REASON } from './email-service';
+import { HANDED_OVER_REASON, SMTP_DISABLED_REASON } from './delivery-reasons';
+import { EmailService } from './email-service';
 import { TransientDeliveryError } from './errors';
 import { createSmtpTransport } from './smtp-transport';
 import { TemplateRenderer } from './template-renderer';
@@ -329,6 +330,48 @@ describe('EmailService.deliver', () => {
     expect((await rowOf(second.id)).status).toBe('skipped');
     await settle();
     expect(inbox.messages.map((mail) => mail.to)).toEqual([['picky@acme.test']]);
+  });
+
+  it('marks the row with the Message-ID before the server takes the mail, then records it sent', async () => {
+    const delivery = await createDelivery();
+    // The server stores the mail when the end-of-data line arrives; the row must say so already.
+    const rowWhenStored = inbox.waitForMessages(1).then(() => rowOf(delivery.id));
+    const outcome = await service.deliver(delivery.id, ONCE);
+    const row = await rowWhenStored;
+    expect(row.messageId).toBe(outcome.messageId);
+    expect(await rowOf(delivery.id)).toMatchObject({ status: 'sent', messageId: outcome.messageId, reason: null });
+  });
+
+  it('never sends again a mail its worker handed to the server before it stopped', async () => {
+    const delivery = await createDelivery();
+    // What a worker killed after the hand-over leaves: the row pending, its Message-ID written.
+    await testDb.db.prisma.notificationDelivery.update({
+      where: { id: delivery.id },
+      data: { messageId: '<handed-over@herald.test>', attempts: 1 },
+    });
+    expect(await service.deliver(delivery.id, { attempt: 2, maxAttempts: 3 })).toMatchObject({
+      status: 'sent',
+      reason: HANDED_OVER_REASON,
+      messageId: '<handed-over@herald.test>',
+    });
+    await settle();
+    expect(inbox.messages).toEqual([]);
+    expect(await rowOf(delivery.id)).toMatchObject({
+      status: 'sent',
+      reason: HANDED_OVER_REASON,
+      messageId: '<handed-over@herald.test>',
+      sentAt: expect.any(Date),
+    });
+  });
+
+  it('clears the hand-over mark when the server refuses the mail, and sends it once on retry', async () => {
+    const delivery = await createDelivery();
+    inbox.refuse('tempfail');
+    await expect(service.deliver(delivery.id, ONCE)).rejects.toBeInstanceOf(TransientDeliveryError);
+    expect(await rowOf(delivery.id)).toMatchObject({ status: 'pending', messageId: null });
+    inbox.refuse(null);
+    expect(await service.deliver(delivery.id, { attempt: 2, maxAttempts: 3 })).toMatchObject({ status: 'sent' });
+    expect(inbox.messages).toHaveLength(1);
   });
 
   it('records a template error as failed', async () => {

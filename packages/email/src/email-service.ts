@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { checkRecipient } from './delivery-recipient';
 import { buildDeliveryVariables } from './delivery-variables';
 import { automaticMailHeaders, brandingOf } from './mail-parts';
+import { HANDED_OVER_REASON, SMTP_DISABLED_REASON } from './delivery-reasons';
 import { digestKeyFor, digestWindow } from './digest-sender';
 import { describeError, TransientDeliveryError } from './errors';
 import { classifySendError } from './send-errors';
@@ -49,11 +50,8 @@ interface OwnerLookup {
   organization: Organization | null;
 }
 
-/** Logged once when the worker starts without usable SMTP settings, and the reason of every skipped delivery. */
-
 /** Tries to record a sent mail for about two minutes before leaving it to the outbox sweep. */
 const RECORD_SENT_ATTEMPTS = 30;
-export const SMTP_DISABLED_REASON = 'SMTP configuration incomplete. Email notifications will be disabled.';
 
 export interface EmailRenderer {
   render(template: string, variables: TemplateVariables, options?: RenderOptions): RenderedEmail;
@@ -147,6 +145,16 @@ export class EmailService {
     attempt: DeliverAttempt,
     log: () => Logger,
   ): Promise<DeliveryOutcome> {
+    if (delivery.messageId) {
+      // A worker handed this mail to the SMTP server and stopped before it heard back: the server
+      // may have it. Sending again could mail the owner twice; record what was handed over.
+      return this.record(delivery, {
+        status: 'sent',
+        reason: HANDED_OVER_REASON,
+        messageId: delivery.messageId,
+        sentAt: delivery.updatedAt,
+      });
+    }
     if (!this.transport) return this.record(delivery, { status: 'skipped', reason: SMTP_DISABLED_REASON });
     const { owner, organization } = await this.findOwner(delivery.organizationId, delivery.userId);
     const recipient = checkRecipient(delivery, { run, owner, preference });
@@ -209,9 +217,11 @@ export class EmailService {
        WHERE id = $1 AND "organizationId" = $2 AND status = 'pending' AND attempts = $3`,
       [delivery.id, delivery.organizationId, delivery.attempts],
     );
-    if (claim.rowCount === 0) return { status: 'already-done', reason: 'Another worker claimed this delivery' };
+    if (claim.rowCount === 0)
+      return { status: 'already-done', reason: 'Another worker claimed this delivery' };
 
     let messageId: string;
+    let isTaken = false;
     try {
       ({ messageId } = await sendTraced(
         this.transport,
@@ -222,6 +232,10 @@ export class EmailService {
           html: mail.html,
           text: mail.text,
           headers: automaticMailHeaders(unsubscribe),
+          beforeAccepted: async (handedOver) => {
+            isTaken = !(await this.markHandedOver(delivery, handedOver));
+            if (isTaken) throw new Error('Another worker completed this delivery');
+          },
         },
         {
           deliveryId: delivery.id,
@@ -231,6 +245,8 @@ export class EmailService {
         },
       ));
     } catch (error) {
+      if (isTaken) return { status: 'already-done', reason: 'Another worker completed this delivery' };
+      // The server answered, so it did not take the mail: the hand-over mark, if written, is cleared below.
       const { kind, reason } = classifySendError(error);
       if (kind === 'permanent') return this.record(delivery, { status: 'failed', reason, address });
       if (attempt.attempt >= attempt.maxAttempts) {
@@ -242,7 +258,7 @@ export class EmailService {
       }
       await this.db.tenant.notificationDelivery.updateMany({
         where: { id: delivery.id, status: 'pending' },
-        data: { reason, address },
+        data: { reason, address, messageId: null },
       });
       throw new TransientDeliveryError(delivery.id, reason, { cause: error });
     }
@@ -310,7 +326,20 @@ export class EmailService {
     };
   }
 
-  /** Writes an outcome, only over a row that is still pending. */
+  /**
+   * Marks a pending delivery as handed to the SMTP server under `messageId`, just before the
+   * server may accept it. False when the row is no longer pending: the mail must not go out.
+   */
+  private async markHandedOver(delivery: NotificationDelivery, messageId: string): Promise<boolean> {
+    const { rowCount } = await this.db.pool.query(
+      `UPDATE "NotificationDelivery" SET "messageId" = $3, "updatedAt" = ${NOW_UTC}
+       WHERE id = $1 AND "organizationId" = $2 AND status = 'pending'`,
+      [delivery.id, delivery.organizationId, messageId],
+    );
+    return rowCount === 1;
+  }
+
+  /** Writes an outcome, only over a row that is still pending. Only a sent row keeps a message id. */
   private async record(
     delivery: NotificationDelivery,
     data: {
@@ -323,10 +352,18 @@ export class EmailService {
   ): Promise<DeliveryOutcome> {
     const { rowCount } = await this.db.pool.query(
       `UPDATE "NotificationDelivery" SET status = $3::"DeliveryStatus", reason = $4, address = COALESCE($5, address),
-         "messageId" = COALESCE($6, "messageId"), "sentAt" = COALESCE($7::timestamptz AT TIME ZONE 'UTC', "sentAt"),
+         "messageId" = CASE WHEN $3::"DeliveryStatus" = 'sent' THEN COALESCE($6, "messageId") END, "sentAt" = COALESCE($7::timestamptz AT TIME ZONE 'UTC', "sentAt"),
          "updatedAt" = ${NOW_UTC}
        WHERE id = $1 AND "organizationId" = $2 AND status = 'pending'`,
-      [delivery.id, delivery.organizationId, data.status, data.reason, data.address ?? null, data.messageId ?? null, data.sentAt ?? null],
+      [
+        delivery.id,
+        delivery.organizationId,
+        data.status,
+        data.reason,
+        data.address ?? null,
+        data.messageId ?? null,
+        data.sentAt ?? null,
+      ],
     );
     if (rowCount === 0 && data.status !== 'sent')
       return { status: 'already-done', reason: 'Delivery was completed by another worker' };

@@ -43,9 +43,9 @@ export {
   DEFAULT_PREFERENCES,
   type NotificationPreferences,
 } from './preferences';
+export { HANDED_OVER_REASON, SMTP_DISABLED_REASON } from './delivery-reasons';
 export {
   EmailService,
-  SMTP_DISABLED_REASON,
   type EmailServiceOptions,
   type EmailRenderer,
   type DeliverAttempt,

@@ -1,5 +1,6 @@
 import type { SmtpConfig } from '@herald/config';
 import net from 'node:net';
+import { Transform } from 'node:stream';
 import nodemailer, { type Transporter } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
@@ -29,6 +30,31 @@ function openSocket(host: string, port: number): (options: unknown, callback: So
   return (_options, callback) => {
     callback(null, { connection: net.connect({ host, port, noDelay: true, keepAlive: true }) });
   };
+}
+
+/** The hook of the mail nodemailer is streaming, carried in its data. */
+interface HookedMailData {
+  beforeAccepted?: () => Promise<void>;
+}
+
+/**
+ * Passes the message through and holds its end until `hook` has resolved. nodemailer writes the
+ * end-of-data line (CRLF.CRLF) only after the message stream ends, and a server stores a mail
+ * only once that line arrives (RFC 5321 §4.1.1.4); if the hook fails, the stream fails and
+ * nodemailer closes the connection mid-DATA, so the server drops the message.
+ */
+function holdEndUntil(hook: () => Promise<void>): Transform {
+  return new Transform({
+    transform(chunk, _encoding, done) {
+      done(null, chunk);
+    },
+    flush(done) {
+      hook().then(
+        () => done(),
+        (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+      );
+    },
+  });
 }
 
 export interface SmtpTransportOptions {
@@ -65,6 +91,14 @@ export function createSmtpTransport(smtp: SmtpConfig, options: SmtpTransportOpti
           pool: true,
           maxConnections: smtp.poolSize,
         } satisfies SMTPPool.Options);
+  // A factory, not a stream: nodemailer builds the message stream again if it sends a mail twice
+  // over (a pooled connection that failed before the mail went out).
+  transporter.use('stream', (mail, done) => {
+    const hook = (mail.data as HookedMailData).beforeAccepted;
+    // nodemailer's types name only a stream; its MimeNode calls a function for a fresh one each time.
+    if (hook) mail.message.transform((() => holdEndUntil(hook)) as unknown as Transform);
+    done();
+  });
 
   return {
     async send(mail: OutgoingMail): Promise<SentMail> {
@@ -86,10 +120,12 @@ export function createSmtpTransport(smtp: SmtpConfig, options: SmtpTransportOpti
       }).compile();
       const messageId = message.messageId();
       const raw = await message.build();
+      const { beforeAccepted } = mail;
       await transporter.sendMail({
         // The envelope is set explicitly: the one address is the only RCPT TO, whatever the headers say.
         envelope: { from: mail.from, to: [mail.to.address] },
         raw,
+        ...(beforeAccepted ? { beforeAccepted: () => beforeAccepted(messageId) } : {}),
       });
       return { messageId };
     },

@@ -7,6 +7,13 @@ export interface OutgoingMail {
   html: string;
   text: string;
   headers?: Record<string, string>;
+  /**
+   * Called with the mail's Message-ID once the whole message is with the server and before the
+   * end-of-data line that makes the server take it. What it writes is in place before the server
+   * can accept the mail, so a process that dies at any later point leaves that record behind.
+   * If it throws, the transaction is abandoned: the server drops the message and send() fails.
+   */
+  beforeAccepted?: (messageId: string) => Promise<void>;
 }
 
 export interface SentMail {
