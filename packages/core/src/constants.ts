@@ -23,6 +23,13 @@ export const NOTIFICATION_BACKOFF: BackoffOptions = { type: 'herald-notification
 export const OUTBOX_SWEEP_AGE_MS = 60_000;
 export const OUTBOX_SWEEP_INTERVAL_MS = 30_000;
 
+/**
+ * Unfinished runs untouched this long are checked against their BullMQ job by the run sweep
+ * (every RUN_SWEEP_INTERVAL_MS): one that BullMQ failed, or whose job is gone, is ended.
+ */
+export const RUN_SWEEP_AGE_MS = 60_000;
+export const RUN_SWEEP_INTERVAL_MS = 30_000;
+
 /** Finished jobs kept in Redis for the dashboard; the run ledger in PostgreSQL keeps everything. */
 export const KEEP_COMPLETED_JOBS = { age: 3_600, count: 2_000 };
 export const KEEP_FAILED_JOBS = { age: 7 * 24 * 3_600, count: 10_000 };

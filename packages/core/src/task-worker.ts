@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type Job, type Telemetry } from 'bullmq';
 import type { Logger } from 'pino';
 import { runInTenant, type Tenant } from '@herald/db';
-import { KEEP_COMPLETED_JOBS, KEEP_FAILED_JOBS, MAX_STALLED_COUNT, TASKS_QUEUE, type NotificationPhase, type RunState } from './constants';
+import { KEEP_COMPLETED_JOBS, KEEP_FAILED_JOBS, MAX_STALLED_COUNT, RUN_SWEEP_INTERVAL_MS, TASKS_QUEUE, type NotificationPhase, type RunState } from './constants';
 import type { TaskDefinition } from './define-task';
 import { describeIssues, RunCancelledError, RunTimeoutError } from './errors';
 import type { HeraldQueues, TaskJobData } from './jobs';
@@ -13,6 +13,7 @@ import { collectChildren, createRunControl, createTaskContext } from './run-cont
 import { alertOutcomeOf, endRunWithAlertPolicy } from './alert-ledger';
 import { callStateHandlers } from './call-state-handlers';
 import { closeWithGrace } from './close-worker';
+import { createRunSweep } from './run-sweep';
 
 export interface TaskWorkerOptions {
   registry: TaskRegistry;
@@ -26,9 +27,22 @@ export interface TaskWorkerOptions {
   stalledInterval?: number;
   /** BullMQ telemetry: each job runs in a span continuing the trace of its enqueue. */
   telemetry?: Telemetry;
+  /** How often the run sweep looks for runs whose job ended without them (RUN_SWEEP_INTERVAL_MS). */
+  sweepIntervalMs?: number;
 }
 
 type EndStatus = RunEnd['status'];
+
+/** What a run's end needs of its job: a job, or a run the sweep found whose job is gone. */
+interface RunRef {
+  id: string;
+  /** The task's name. */
+  name: string;
+  data: { organizationId: string; userId: string; scheduleName?: string | null };
+  progress?: unknown;
+}
+
+const runRef = (job: Job<TaskJobData>): RunRef => ({ id: job.id!, name: job.name, data: job.data, progress: job.progress });
 
 function errorRecord(error: unknown, extra: Record<string, unknown> = {}) {
   const err = error instanceof Error ? error : new Error(String(error));
@@ -42,7 +56,7 @@ export function startTaskWorker(options: TaskWorkerOptions) {
   const recorded = new WeakSet<object>();
 
   async function endRun(
-    job: Job<TaskJobData>,
+    job: RunRef,
     task: TaskDefinition | null,
     status: EndStatus,
     attempt: number,
@@ -53,7 +67,7 @@ export function startTaskWorker(options: TaskWorkerOptions) {
       .filter((rule) => rule.on.includes(phase))
       .map((rule) => ({ rule, phase, attempt }));
     const end: RunEnd = {
-      id: job.id!,
+      id: job.id,
       organizationId: job.data.organizationId,
       userId: job.data.userId,
       status,
@@ -116,7 +130,7 @@ export function startTaskWorker(options: TaskWorkerOptions) {
       const children = job.data.children ? await collectChildren(job, queues.prefix) : undefined;
       const ctx = createTaskContext(job, { attempt, maxAttempts, tenant, logger, signal: control.signal }, children);
       const result = await runInTenant(tenant, () => Promise.race([task.run(parsed.data, ctx), control.aborted]));
-      await endRun(job, task, 'succeeded', attempt, { result });
+      await endRun(runRef(job), task, 'succeeded', attempt, { result });
       if (task) await callStateHandlers(task, 'running', 'succeeded', { ...change, result }, logger);
       return result;
     } catch (error) {
@@ -128,7 +142,7 @@ export function startTaskWorker(options: TaskWorkerOptions) {
       const nextAttemptAt =
         status === 'retrying' ? new Date(Date.now() + retryDelay(task, attempt)).toISOString() : undefined;
       const issues = (error as { issues?: unknown }).issues;
-      await endRun(job, task, status, attempt, {
+      await endRun(runRef(job), task, status, attempt, {
         error: errorRecord(reason, { ...(issues ? { issues } : {}), ...(nextAttemptAt ? { nextAttemptAt } : {}) }),
       });
       if (task) await callStateHandlers(task, 'running', status, { ...change, error: String((reason as Error)?.message ?? reason) }, logger);
@@ -158,15 +172,35 @@ export function startTaskWorker(options: TaskWorkerOptions) {
     removeOnFail: KEEP_FAILED_JOBS,
   });
 
-  // BullMQ can fail a job outside the processor (stalled too often, a lost lock): the run
-  // still needs its end in the ledger, and its notification.
+  const taskNamed = (name: string) => (registry.has(name) ? registry.get(name) : null);
+
+  /** Records the end of a job that BullMQ failed without its processor (stalled too often, a lost lock). */
+  async function recordFailedOutside(job: Job<TaskJobData>, error: unknown): Promise<void> {
+    const updated = await endRun(runRef(job), taskNamed(job.name), 'failed', Math.max(job.attemptsMade, 1), {
+      error: errorRecord(error),
+    });
+    if (updated) logger.warn({ task: job.name, runId: job.id, err: error }, 'run failed outside its processor');
+  }
+
+  // The run still needs its end in the ledger, and its notification. If this worker dies before
+  // the write, the run sweep finds the failed job and records it.
   worker.on('failed', (job, error) => {
     if (!job || recorded.has(error)) return;
-    const task = registry.has(job.name) ? registry.get(job.name) : null;
-    void endRun(job, task, 'failed', Math.max(job.attemptsMade, 1), { error: errorRecord(error) })
-      .then((updated) => updated && logger.warn({ task: job.name, runId: job.id, err: error }, 'run failed outside its processor'))
-      .catch((err: unknown) => logger.error({ err, runId: job.id }, 'could not record a failed run'));
+    recordFailedOutside(job, error).catch((err: unknown) => logger.error({ err, runId: job.id }, 'could not record a failed run'));
   });
+
+  const sweepUnfinishedRuns = createRunSweep(ledger.pool, queues.tasks, {
+    onFailed: (job) => recordFailedOutside(job, new Error(job.failedReason || 'The job failed outside its processor')),
+    onLost: async (run) => {
+      const error = { name: 'LostRunError', message: 'The run’s job is no longer in the queue: it will not run' };
+      const updated = await endRun({ id: run.id, name: run.task, data: run }, taskNamed(run.task), 'failed', run.attempts, { error });
+      if (updated) logger.warn({ task: run.task, runId: run.id }, 'run lost from the queue recorded as failed');
+    },
+  });
+  const sweep = setInterval(() => {
+    sweepUnfinishedRuns().catch((error: unknown) => logger.warn({ err: error }, 'run sweep failed'));
+  }, options.sweepIntervalMs ?? RUN_SWEEP_INTERVAL_MS);
+  sweep.unref();
   worker.on('error', (error) => logger.error({ err: error }, 'task worker error'));
 
   const subscriber = options.connection.duplicate();
@@ -178,6 +212,7 @@ export function startTaskWorker(options: TaskWorkerOptions) {
   return {
     worker,
     async close(graceMs: number): Promise<void> {
+      clearInterval(sweep);
       subscriber.disconnect();
       await closeWithGrace(worker, graceMs);
     },

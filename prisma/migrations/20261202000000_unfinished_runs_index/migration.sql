@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "TaskRun_status_updatedAt_idx" ON "TaskRun"("status", "updatedAt");
