@@ -3,6 +3,7 @@ import { runInTenant, type Database, type NotificationPreference, type Tenant } 
 import { errorMessageOf } from './delivery-variables';
 import { TransientDeliveryError, describeError } from './errors';
 import { HANDED_OVER_REASON, SMTP_DISABLED_REASON } from './delivery-reasons';
+import { startHandOver, type HandOver } from './hand-over';
 import type { EmailRenderer, DeliverAttempt, DeliveryOutcome, EmailServiceOptions } from './email-service';
 import { automaticMailHeaders, brandingOf } from './mail-parts';
 import { classifySendError } from './send-errors';
@@ -111,6 +112,7 @@ export class DigestSender {
         unsubscribeUrl: unsubscribe,
       },
     );
+    let handOver: HandOver | undefined;
     try {
       const { messageId } = await this.transport.send({
         from: this.config.from,
@@ -120,16 +122,18 @@ export class DigestSender {
         text: mail.text,
         headers: automaticMailHeaders(unsubscribe),
         beforeAccepted: async (messageId) => {
-          const { count } = await this.db.tenant.notificationDelivery.updateMany({
-            where: { id: { in: ids }, status: 'pending' },
-            data: { messageId },
-          });
-          if (count === 0) throw new Error('Another worker sent this digest');
+          handOver = await startHandOver(
+            this.db.pool,
+            `UPDATE "NotificationDelivery" SET "messageId" = $3 WHERE id = ANY($1::text[]) AND "organizationId" = $2 AND status = 'pending'`,
+            [ids, job.organizationId, messageId],
+          );
         },
       });
+      await handOver?.marked.catch(() => undefined);
       this.logger.info({ digestKey: job.digestKey, runs: held.length, messageId }, 'digest sent');
       return finish('sent', null, { messageId, address, sentAt: new Date(), attempts: attempt.attempt });
     } catch (error) {
+      await handOver?.marked.catch(() => undefined);
       const { kind, reason } = classifySendError(error);
       if (kind === 'permanent' || attempt.attempt >= attempt.maxAttempts)
         return finish('failed', reason, { messageId: null });

@@ -332,9 +332,9 @@ describe('EmailService.deliver', () => {
     expect(inbox.messages.map((mail) => mail.to)).toEqual([['picky@acme.test']]);
   });
 
-  it('marks the row with the Message-ID before the server takes the mail, then records it sent', async () => {
+  it('writes the hand-over mark as the server takes the mail, then records it sent', async () => {
     const delivery = await createDelivery();
-    // The server stores the mail when the end-of-data line arrives; the row must say so already.
+    // The mark's UPDATE goes to PostgreSQL before the end-of-data line goes to the server.
     const rowWhenStored = inbox.waitForMessages(1).then(() => rowOf(delivery.id));
     const outcome = await service.deliver(delivery.id, ONCE);
     const row = await rowWhenStored;

@@ -12,6 +12,7 @@ import { checkRecipient } from './delivery-recipient';
 import { buildDeliveryVariables } from './delivery-variables';
 import { automaticMailHeaders, brandingOf } from './mail-parts';
 import { HANDED_OVER_REASON, SMTP_DISABLED_REASON } from './delivery-reasons';
+import { startHandOver, type HandOver } from './hand-over';
 import { digestKeyFor, digestWindow } from './digest-sender';
 import { describeError, TransientDeliveryError } from './errors';
 import { classifySendError } from './send-errors';
@@ -214,14 +215,14 @@ export class EmailService {
     // Claim this attempt: of two workers holding the same pending row, only one gets to send.
     const claim = await this.db.pool.query(
       `UPDATE "NotificationDelivery" SET attempts = attempts + 1, "updatedAt" = ${NOW_UTC}
-       WHERE id = $1 AND "organizationId" = $2 AND status = 'pending' AND attempts = $3`,
+       WHERE id = $1 AND "organizationId" = $2 AND status = 'pending' AND attempts = $3 AND "messageId" IS NULL`,
       [delivery.id, delivery.organizationId, delivery.attempts],
     );
     if (claim.rowCount === 0)
       return { status: 'already-done', reason: 'Another worker claimed this delivery' };
 
     let messageId: string;
-    let isTaken = false;
+    let handOver: HandOver | undefined;
     try {
       ({ messageId } = await sendTraced(
         this.transport,
@@ -233,8 +234,7 @@ export class EmailService {
           text: mail.text,
           headers: automaticMailHeaders(unsubscribe),
           beforeAccepted: async (handedOver) => {
-            isTaken = !(await this.markHandedOver(delivery, handedOver));
-            if (isTaken) throw new Error('Another worker completed this delivery');
+            handOver = await this.startHandOver(delivery, handedOver);
           },
         },
         {
@@ -245,8 +245,8 @@ export class EmailService {
         },
       ));
     } catch (error) {
-      if (isTaken) return { status: 'already-done', reason: 'Another worker completed this delivery' };
-      // The server answered, so it did not take the mail: the hand-over mark, if written, is cleared below.
+      // The server did not take the mail: the hand-over mark, if written, is cleared below.
+      await handOver?.marked.catch(() => undefined);
       const { kind, reason } = classifySendError(error);
       if (kind === 'permanent') return this.record(delivery, { status: 'failed', reason, address });
       if (attempt.attempt >= attempt.maxAttempts) {
@@ -267,6 +267,11 @@ export class EmailService {
     // would make the queue retry and send it twice. If it still cannot be written, the job ends
     // as `sent` and the outbox sweep records the row from the job's outcome.
     const sentAt = new Date();
+    await handOver?.marked.then(
+      (rows) => rows || log().warn({ messageId }, 'another worker took this delivery during the send'),
+      (error: unknown) =>
+        log().warn({ err: error, messageId }, 'could not mark the hand-over; recording the mail as sent'),
+    );
     for (let attempt = 1; ; attempt++) {
       try {
         await this.record(delivery, { status: 'sent', reason: null, address, messageId, sentAt });
@@ -327,16 +332,16 @@ export class EmailService {
   }
 
   /**
-   * Marks a pending delivery as handed to the SMTP server under `messageId`, just before the
-   * server may accept it. False when the row is no longer pending: the mail must not go out.
+   * Marks the delivery as handed to the SMTP server under `messageId`, as the server is about to
+   * take it (see hand-over.ts). Only the claim made by this attempt (attempts + 1) marks it.
    */
-  private async markHandedOver(delivery: NotificationDelivery, messageId: string): Promise<boolean> {
-    const { rowCount } = await this.db.pool.query(
+  private startHandOver(delivery: NotificationDelivery, messageId: string): Promise<HandOver> {
+    return startHandOver(
+      this.db.pool,
       `UPDATE "NotificationDelivery" SET "messageId" = $3, "updatedAt" = ${NOW_UTC}
-       WHERE id = $1 AND "organizationId" = $2 AND status = 'pending'`,
-      [delivery.id, delivery.organizationId, messageId],
+       WHERE id = $1 AND "organizationId" = $2 AND status = 'pending' AND attempts = $4`,
+      [delivery.id, delivery.organizationId, messageId, delivery.attempts + 1],
     );
-    return rowCount === 1;
   }
 
   /** Writes an outcome, only over a row that is still pending. Only a sent row keeps a message id. */
