@@ -29,6 +29,26 @@ export class MailSink {
     return this.current !== null;
   }
 
+  /**
+   * Resolves when the next mail has been stored, before the sink has answered the sender (its
+   * waiters run as the mail is stored): a test can act inside the sender's window.
+   */
+  nextMessage(timeoutMs = 30_000): Promise<void> {
+    const inbox = this.current;
+    if (!inbox) return Promise.reject(new Error('the sink is stopped'));
+    return inbox.waitForMessages(inbox.messages.length + 1, timeoutMs).then(() => undefined);
+  }
+
+  /** Resolves once at least `count` mails have been stored, counting those already there. */
+  async waitForMessages(count: number, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.messages.length < count) {
+      if (Date.now() > deadline)
+        throw new Error(`the sink holds ${this.messages.length} of ${count} mails after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   /** 'tempfail' answers 451 (senders retry), null accepts again. */
   refuse(mode: RefuseMode): void {
     this.current?.refuse(mode);
