@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSmtpTransport, startDevInbox, TemplateRenderer, type DevInbox, type Transport } from '@herald/email';
+import {
+  createSmtpTransport,
+  startDevInbox,
+  TemplateRenderer,
+  type DevInbox,
+  type Transport,
+} from '@herald/email';
 
 let inbox: DevInbox;
 let transport: Transport;
@@ -35,11 +41,20 @@ describe('a subject filled from task data', () => {
       { task_name: 'reports.build', status: 'succeeded', report_name: value },
       { subjectTemplate: 'Report ready: {{report_name}}' },
     );
-    await transport.send({ from: 'Herald <herald@herald.test>', to: { address: 'ada@acme.test' }, subject: rendered.subject, html: rendered.html, text: rendered.text, headers: {} });
+    await transport.send({
+      from: 'Herald <herald@herald.test>',
+      to: { address: 'ada@acme.test' },
+      subject: rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      headers: {},
+    });
     const [mail] = await inbox.waitForMessages(1);
     inbox.clear();
     expect(mail!.subject).not.toMatch(/[\r\n]/);
-    expect(mail!.subject.replace(/\u200b/g, '')).toContain(value.replace(/[\r\n]+/g, ' ').replace(/\s+/g, ' '));
+    expect(mail!.subject.replace(/\u200b/g, '')).toContain(
+      value.replace(/[\r\n]+/g, ' ').replace(/\s+/g, ' '),
+    );
     expect(mail!.raw.slice(0, mail!.raw.indexOf('\r\n\r\n'))).not.toMatch(/^bcc:/im);
   });
 });

@@ -19,6 +19,7 @@ import { runSmtpOutage } from './scenarios/smtp-outage';
 import { runWorkerCrash } from './scenarios/worker-crash';
 import { emptyResult, formatDetails, formatTable, isClean, type ScenarioResult } from './support/result';
 import { FULL, QUICK, type Sizes } from './support/sizes';
+import { closeOpenWorlds } from './support/world';
 
 const SCENARIOS: Record<string, (sizes: Sizes) => Promise<ScenarioResult[]>> = {
   crash: async (sizes) => [await runWorkerCrash(sizes.crash)],
@@ -45,6 +46,18 @@ if (unknown.length) {
 }
 const sizes = values.quick ? QUICK : FULL;
 const shouldWrite = values.write ?? (!values.quick && !values.only);
+
+// Interrupted (Ctrl-C): the databases, Redis keys and processes of the scenario under way go too.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: cleaning up`);
+    const force = setTimeout(() => process.exit(130), 30_000);
+    void closeOpenWorlds().finally(() => {
+      clearTimeout(force);
+      process.exit(130);
+    });
+  });
+}
 
 const results: ScenarioResult[] = [];
 const startedAt = Date.now();

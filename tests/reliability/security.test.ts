@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { finishSecurityReview, SECURITY_CHECKS, startSecurityContext, type SecurityContext } from './scenarios/security';
+import {
+  finishSecurityReview,
+  SECURITY_CHECKS,
+  startSecurityContext,
+  type SecurityContext,
+} from './scenarios/security';
 import { expectClean } from './support/expect-clean';
 import { emptyResult } from './support/result';
 

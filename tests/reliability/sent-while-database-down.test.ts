@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emailNotificationTest, RunLedger } from '@herald/core';
 import { createDatabase, createOrganization, createUser, type Database } from '@herald/db';
 import { createTestDatabase, testServerUrl, type TestDatabase } from '@herald/db/testing';
-import { createSmtpTransport, EmailService, startDevInbox, TemplateRenderer, type DevInbox, type Transport } from '@herald/email';
+import {
+  createSmtpTransport,
+  EmailService,
+  startDevInbox,
+  TemplateRenderer,
+  type DevInbox,
+  type Transport,
+} from '@herald/email';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
 
 /**
@@ -49,7 +56,14 @@ describe('a mail sent just before PostgreSQL goes away', () => {
     const org = await createOrganization(testDb.db, { name: 'Acme' });
     const user = await createUser(testDb.db, { organizationId: org.id, email: 'ada@acme.test', name: 'Ada' });
     const ledger = new RunLedger(testDb.db.pool);
-    const run = { id: randomUUID(), organizationId: org.id, userId: user.id, task: emailNotificationTest.name, input: {}, maxAttempts: 1 };
+    const run = {
+      id: randomUUID(),
+      organizationId: org.id,
+      userId: user.id,
+      task: emailNotificationTest.name,
+      input: {},
+      maxAttempts: 1,
+    };
     await ledger.insertQueued([run]);
     await ledger.start({ ...run, attempt: 1 });
     const { deliveryIds } = await ledger.end({
@@ -57,7 +71,11 @@ describe('a mail sent just before PostgreSQL goes away', () => {
       status: 'succeeded',
       attempts: 1,
       result: { message: 'hi' },
-      notifications: emailNotificationTest.notifications.map((rule) => ({ rule, phase: 'succeeded' as const, attempt: 1 })),
+      notifications: emailNotificationTest.notifications.map((rule) => ({
+        rule,
+        phase: 'succeeded' as const,
+        attempt: 1,
+      })),
     });
     expect(deliveryIds).toHaveLength(1);
 
@@ -78,12 +96,19 @@ describe('a mail sent just before PostgreSQL goes away', () => {
       renderer,
       transport: cutAfterSend,
       logger: pino({ level: 'silent' }),
-      config: { from: 'Herald <herald@herald.test>', frontendUrl: 'https://app.herald.test', publicApiUrl: 'https://api.herald.test', secret: 'x'.repeat(32) },
+      config: {
+        from: 'Herald <herald@herald.test>',
+        frontendUrl: 'https://app.herald.test',
+        publicApiUrl: 'https://api.herald.test',
+        secret: 'x'.repeat(32),
+      },
     });
     const outcome = await service.deliver(deliveryIds[0]!, { attempt: 1, maxAttempts: 8 });
 
     expect(outcome.status).toBe('sent');
-    const row = await testDb.db.prisma.notificationDelivery.findUniqueOrThrow({ where: { id: deliveryIds[0]! } });
+    const row = await testDb.db.prisma.notificationDelivery.findUniqueOrThrow({
+      where: { id: deliveryIds[0]! },
+    });
     expect(row.status).toBe('sent');
     expect(inbox.messages).toHaveLength(1);
   }, 90_000);

@@ -22,7 +22,8 @@ export type SlackConfig = z.infer<typeof channelConfigSchemas.slack>;
 export type PagerDutyConfig = z.infer<typeof channelConfigSchemas.pagerduty>;
 
 export function isChannelKind(kind: string): kind is ChannelKind {
-  return kind in channelConfigSchemas;
+  // Own keys only: `in` also finds "__proto__", "constructor" and "toString" on Object.prototype.
+  return Object.hasOwn(channelConfigSchemas, kind);
 }
 
 /** What the API may show of a channel: that it is configured, never its secrets. */

@@ -38,20 +38,37 @@ describe('notification channel URLs', () => {
   it.each([
     ['slack', (url: string) => ({ webhookUrl: url })],
     ['pagerduty', (url: string) => ({ routingKey: 'routing-key-1234', eventsUrl: url })],
-  ])('%s: a URL on the worker’s own network is refused, and the worker never calls it', async (kind, config) => {
-    const port = (internal.address() as AddressInfo).port;
-    const url = `http://127.0.0.1:${port}/internal/${kind}`;
-    const put = await world.http.call(api, 'PUT', `/api/channels/${kind}`, { token: tenant.token, body: config(url) });
-    if (put?.status === 200) {
-      // Accepted: show what it leads to before failing.
-      const run = await world.http.call(api, 'POST', '/api/tasks', { token: tenant.token, body: { task: 'monitoring.check', input: { target: 'x', healthy: false } } });
-      const id = run?.json?.id as string;
-      let reasons: string[] = [];
-      for (let i = 0; i < 100 && !received.some((line) => line.includes(kind)); i++) await sleep(200);
-      const view = await world.http.call(api, 'GET', `/api/tasks/${id}`, { token: tenant.token });
-      reasons = ((view?.json?.notifications ?? []) as { channel: string; reason: string | null }[]).map((n) => `${n.channel}: ${n.reason}`);
-      expect.soft(received.filter((line) => line.includes(kind)), `the worker called ${url}; the tenant reads back: ${reasons.join(' | ')}`).toEqual([]);
-    }
-    expect(put?.status, `PUT /api/channels/${kind} with ${url}`).toBe(400);
-  }, 60_000);
+  ])(
+    '%s: a URL on the worker’s own network is refused, and the worker never calls it',
+    async (kind, config) => {
+      const port = (internal.address() as AddressInfo).port;
+      const url = `http://127.0.0.1:${port}/internal/${kind}`;
+      const put = await world.http.call(api, 'PUT', `/api/channels/${kind}`, {
+        token: tenant.token,
+        body: config(url),
+      });
+      if (put?.status === 200) {
+        // Accepted: show what it leads to before failing.
+        const run = await world.http.call(api, 'POST', '/api/tasks', {
+          token: tenant.token,
+          body: { task: 'monitoring.check', input: { target: 'x', healthy: false } },
+        });
+        const id = run?.json?.id as string;
+        let reasons: string[] = [];
+        for (let i = 0; i < 100 && !received.some((line) => line.includes(kind)); i++) await sleep(200);
+        const view = await world.http.call(api, 'GET', `/api/tasks/${id}`, { token: tenant.token });
+        reasons = ((view?.json?.notifications ?? []) as { channel: string; reason: string | null }[]).map(
+          (n) => `${n.channel}: ${n.reason}`,
+        );
+        expect
+          .soft(
+            received.filter((line) => line.includes(kind)),
+            `the worker called ${url}; the tenant reads back: ${reasons.join(' | ')}`,
+          )
+          .toEqual([]);
+      }
+      expect(put?.status, `PUT /api/channels/${kind} with ${url}`).toBe(400);
+    },
+    60_000,
+  );
 });

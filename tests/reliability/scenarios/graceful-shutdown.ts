@@ -28,19 +28,27 @@ async function countEnded(world: World, ids: string[]): Promise<number> {
  * grace period); a second worker then completes what was handed back. None lost, none mailed twice.
  */
 async function runOneCase(sizes: Sizes['shutdown'], shutdownCase: ShutdownCase): Promise<ScenarioResult> {
-  const result = emptyResult(`graceful shutdown (${shutdownCase.label}): SIGTERM with ${sizes.inFlight} in flight`);
+  const result = emptyResult(
+    `graceful shutdown (${shutdownCase.label}): SIGTERM with ${sizes.inFlight} in flight`,
+  );
   const startedAt = Date.now();
   const world = await World.create();
   try {
     const tenants = await Promise.all(['Acme', 'Globex'].map((name) => world.createTenant(name)));
     const [api, first] = await Promise.all([
       world.startApi(),
-      world.startWorker('worker-1', { WORKER_CONCURRENCY: String(sizes.inFlight), SHUTDOWN_GRACE_MS: String(shutdownCase.graceMs) }),
+      world.startWorker('worker-1', {
+        WORKER_CONCURRENCY: String(sizes.inFlight),
+        SHUTDOWN_GRACE_MS: String(shutdownCase.graceMs),
+      }),
     ]);
     const { accepted, refused } = await submitRuns(world, api.url, {
       count: sizes.inFlight,
       tenantFor: (index) => tenants[index % tenants.length]!,
-      body: (index) => ({ task: 'reports.build', input: { report_name: `shutdown ${index}`, stepMs: shutdownCase.stepMs } }),
+      body: (index) => ({
+        task: 'reports.build',
+        input: { report_name: `shutdown ${index}`, stepMs: shutdownCase.stepMs },
+      }),
       concurrency: 10,
     });
     if (refused.size) result.failures.push(`submissions refused: ${describeRefused(refused)}`);
@@ -57,7 +65,8 @@ async function runOneCase(sizes: Sizes['shutdown'], shutdownCase: ShutdownCase):
       if (running === ids.length) break;
       await sleep(100);
     }
-    if (running !== ids.length) result.failures.push(`only ${running} of ${ids.length} runs were running at the SIGTERM`);
+    if (running !== ids.length)
+      result.failures.push(`only ${running} of ${ids.length} runs were running at the SIGTERM`);
 
     const termAt = Date.now();
     first.signal('SIGTERM');
@@ -66,7 +75,9 @@ async function runOneCase(sizes: Sizes['shutdown'], shutdownCase: ShutdownCase):
     const exitedAfterMs = Date.now() - termAt;
     const endedAtExit = await countEnded(world, ids);
     if (!exit) {
-      result.failures.push(`the worker was still running ${Math.round((shutdownCase.graceMs + 20_000) / 1000)} s after SIGTERM`);
+      result.failures.push(
+        `the worker was still running ${Math.round((shutdownCase.graceMs + 20_000) / 1000)} s after SIGTERM`,
+      );
       first.signal('SIGKILL');
     } else if (exit.code !== 0) {
       result.failures.push(`the worker exited with ${exit.code ?? exit.signal} after SIGTERM`);
@@ -77,15 +88,20 @@ async function runOneCase(sizes: Sizes['shutdown'], shutdownCase: ShutdownCase):
       );
     }
     if (shutdownCase.expectFinished && endedAtExit !== ids.length) {
-      result.failures.push(`the worker exited with ${ids.length - endedAtExit} runs unfinished, inside a grace period long enough to finish them`);
+      result.failures.push(
+        `the worker exited with ${ids.length - endedAtExit} runs unfinished, inside a grace period long enough to finish them`,
+      );
     }
 
     // A second worker takes over: it sends the mails the first enqueued while draining and runs whatever was handed back.
     const second = await world.startWorker('worker-2', { WORKER_CONCURRENCY: String(sizes.inFlight) });
     const secondStartedAt = Date.now();
     const settled = await waitUntilSettled(world.db, accepted, world.sink, sizes.settleTimeoutMs);
-    if (!settled) result.failures.push(`not settled ${sizes.settleTimeoutMs / 1000} s after the second worker started`);
-    const finishedBySecond = second.lines.filter((line) => /"msg":"reports\.build succeeded/.test(line)).length;
+    if (!settled)
+      result.failures.push(`not settled ${sizes.settleTimeoutMs / 1000} s after the second worker started`);
+    const finishedBySecond = second.lines.filter((line) =>
+      /"msg":"reports\.build succeeded/.test(line),
+    ).length;
     result.notes.push(
       `worker exited ${exit ? `with code ${exit.code ?? exit.signal}` : 'NOT'} ${Math.round(exitedAfterMs / 100) / 10} s after SIGTERM (grace ${shutdownCase.graceMs / 1000} s); ` +
         `${endedAtExit} runs had ended by then; the second worker ran ${finishedBySecond} handed-back runs; ` +
@@ -94,7 +110,8 @@ async function runOneCase(sizes: Sizes['shutdown'], shutdownCase: ShutdownCase):
     addAudit(result, await auditRuns(world.db, accepted, world.sink.messages));
     result.http5xx = world.http.serverErrors.length;
     result.crashes = world.processes.crashed.length;
-    for (const crashed of world.processes.crashed) result.failures.push(`${crashed.name} crashed: ${crashed.tail(5)}`);
+    for (const crashed of world.processes.crashed)
+      result.failures.push(`${crashed.name} crashed: ${crashed.tail(5)}`);
     result.requests = world.http.requests;
   } finally {
     await world.close();
@@ -109,7 +126,10 @@ export const SHUTDOWN_CASES = {
   handBack: { label: 'runs outlast the grace', graceMs: 1_000, stepMs: 2_000, expectFinished: false },
 } satisfies Record<string, ShutdownCase>;
 
-export function runShutdownCase(sizes: Sizes['shutdown'], shutdownCase: ShutdownCase): Promise<ScenarioResult> {
+export function runShutdownCase(
+  sizes: Sizes['shutdown'],
+  shutdownCase: ShutdownCase,
+): Promise<ScenarioResult> {
   return runOneCase(sizes, shutdownCase);
 }
 

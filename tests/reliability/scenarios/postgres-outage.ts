@@ -45,7 +45,10 @@ export async function runPostgresOutage(sizes: Sizes['postgres']): Promise<Scena
     // Runs that are mid-run when the database goes (5 steps of outage/4 each), and quick ones.
     const long = await submit(longCount, Math.round(sizes.outageMs / 4), 'long');
     const short = await submit(2 * third - longCount, 20, 'short');
-    await waitForRunning(world, long.accepted.map((run) => run.id));
+    await waitForRunning(
+      world,
+      long.accepted.map((run) => run.id),
+    );
 
     const outageStartedAt = Date.now();
     await proxy.setMode('refuse');
@@ -62,43 +65,62 @@ export async function runPostgresOutage(sizes: Sizes['postgres']): Promise<Scena
         body: { task: 'reports.build', input: { report_name: `outage ${round}`, stepMs: 1 } },
       });
       count(probes.writes, `${write?.status ?? 'no answer'} ${write?.json?.error?.code ?? ''}`.trim());
-      if (write?.status === 202) result.failures.push(`a write was accepted while PostgreSQL was down: ${write.body}`);
-      const read = await world.http.call(api.url, 'GET', `/api/tasks/${long.accepted[0]!.id}`, { token: who.token });
+      if (write?.status === 202)
+        result.failures.push(`a write was accepted while PostgreSQL was down: ${write.body}`);
+      const read = await world.http.call(api.url, 'GET', `/api/tasks/${long.accepted[0]!.id}`, {
+        token: who.token,
+      });
       count(probes.writes, `GET ${read?.status ?? 'no answer'}`);
       round++;
       await sleep(500);
     }
     await proxy.setMode('up');
     const outageEndedAt = Date.now();
-    if ((probes.readyz.get(503) ?? 0) === 0) result.failures.push('/readyz never answered 503 during the outage');
+    if ((probes.readyz.get(503) ?? 0) === 0)
+      result.failures.push('/readyz never answered 503 during the outage');
     const readyAgain = await waitForReady(world, api.url, 60_000);
     if (!readyAgain) result.failures.push('/readyz did not answer 200 within 60 s of recovery');
     const after = await submit(sizes.runs - 2 * third, 20, 'after');
 
     const accepted: AcceptedRun[] = [...long.accepted, ...short.accepted, ...after.accepted];
     const settled = await waitUntilSettled(world.db, accepted, world.sink, sizes.settleTimeoutMs);
-    if (!settled) result.failures.push(`not settled ${sizes.settleTimeoutMs / 1000} s after PostgreSQL came back`);
-    result.notes.push(`everything settled ${Math.round((Date.now() - outageEndedAt) / 1000)} s after PostgreSQL came back`);
+    if (!settled)
+      result.failures.push(`not settled ${sizes.settleTimeoutMs / 1000} s after PostgreSQL came back`);
+    result.notes.push(
+      `everything settled ${Math.round((Date.now() - outageEndedAt) / 1000)} s after PostgreSQL came back`,
+    );
     addAudit(result, await auditRuns(world.db, accepted, world.sink.messages));
 
-    const longStatuses = await world.db.pool.query<{ status: string }>(`SELECT status::text AS status FROM "TaskRun" WHERE id = ANY($1::text[])`, [
-      long.accepted.map((run) => run.id),
-    ]);
+    const longStatuses = await world.db.pool.query<{ status: string }>(
+      `SELECT status::text AS status FROM "TaskRun" WHERE id = ANY($1::text[])`,
+      [long.accepted.map((run) => run.id)],
+    );
     const longFailed = longStatuses.rows.filter((row) => row.status !== 'succeeded').length;
-    if (longFailed) result.failures.push(`${longFailed} runs that were mid-run during the outage did not succeed`);
+    if (longFailed)
+      result.failures.push(`${longFailed} runs that were mid-run during the outage did not succeed`);
 
     const outageWindow = (at: number) => at >= outageStartedAt && at <= outageEndedAt + RECOVERY_GRACE_MS;
-    const unexpected = world.http.serverErrors.filter((error) => !(error.status === 503 && outageWindow(error.at)));
+    const unexpected = world.http.serverErrors.filter(
+      (error) => !(error.status === 503 && outageWindow(error.at)),
+    );
     const expected503 = world.http.serverErrors.length - unexpected.length;
     result.http5xx = unexpected.length;
-    for (const error of unexpected.slice(0, 5)) result.failures.push(`${error.method} ${error.path} answered ${error.status}: ${error.body}`);
-    const describe = (map: Map<unknown, number>) => [...map.entries()].map(([key, value]) => `${value} x ${String(key)}`).join(', ');
-    result.notes.push(`during the outage: /readyz ${describe(probes.readyz)}; API calls ${describe(probes.writes)}`);
-    result.notes.push(`${expected503} answers were 503 during the outage or within ${RECOVERY_GRACE_MS / 1000} s after (the contract)`);
+    for (const error of unexpected.slice(0, 5))
+      result.failures.push(`${error.method} ${error.path} answered ${error.status}: ${error.body}`);
+    const describe = (map: Map<unknown, number>) =>
+      [...map.entries()].map(([key, value]) => `${value} x ${String(key)}`).join(', ');
+    result.notes.push(
+      `during the outage: /readyz ${describe(probes.readyz)}; API calls ${describe(probes.writes)}`,
+    );
+    result.notes.push(
+      `${expected503} answers were 503 during the outage or within ${RECOVERY_GRACE_MS / 1000} s after (the contract)`,
+    );
     const refusedAll = new Map([...long.refused, ...short.refused, ...after.refused]);
-    if (refusedAll.size) result.notes.push(`submissions outside the outage not accepted: ${describeRefused(refusedAll)}`);
+    if (refusedAll.size)
+      result.notes.push(`submissions outside the outage not accepted: ${describeRefused(refusedAll)}`);
     result.crashes = world.processes.crashed.length;
-    for (const crashed of world.processes.crashed) result.failures.push(`${crashed.name} crashed: ${crashed.tail(5)}`);
+    for (const crashed of world.processes.crashed)
+      result.failures.push(`${crashed.name} crashed: ${crashed.tail(5)}`);
     result.requests = world.http.requests;
   } finally {
     await world.close();

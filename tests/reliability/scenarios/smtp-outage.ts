@@ -12,12 +12,18 @@ import { World } from '../support/world';
  */
 export async function runSmtpOutage(sizes: Sizes['smtp']): Promise<ScenarioResult> {
   const outageMs = sizes.tempfailMs + sizes.stoppedMs;
-  const result = emptyResult(`SMTP outage: ${sizes.tempfailMs / 1000} s 451 + ${sizes.stoppedMs / 1000} s down`);
+  const result = emptyResult(
+    `SMTP outage: ${sizes.tempfailMs / 1000} s 451 + ${sizes.stoppedMs / 1000} s down`,
+  );
   const startedAt = Date.now();
   const world = await World.create();
   try {
     const tenants = await Promise.all(['Acme', 'Globex'].map((name) => world.createTenant(name)));
-    const [api] = await Promise.all([world.startApi(), world.startWorker('worker-1'), world.startWorker('worker-2')]);
+    const [api] = await Promise.all([
+      world.startApi(),
+      world.startWorker('worker-1'),
+      world.startWorker('worker-2'),
+    ]);
     const submit = (count: number, spreadOverMs: number, label: string) =>
       submitRuns(world, api.url, {
         count,
@@ -51,14 +57,17 @@ export async function runSmtpOutage(sizes: Sizes['smtp']): Promise<ScenarioResul
       [duringIds],
     );
     const succeededInOutage = Number(duringRuns.find((row) => row.status === 'succeeded')?.count ?? 0);
-    const endedOtherwise = duringRuns.filter((row) => !['succeeded', 'queued', 'running'].includes(row.status));
+    const endedOtherwise = duringRuns.filter(
+      (row) => !['succeeded', 'queued', 'running'].includes(row.status),
+    );
     if (endedOtherwise.length || succeededInOutage === 0) {
       result.failures.push(
         `runs during the outage: ${duringRuns.map((row) => `${row.count} ${row.status}`).join(', ') || 'none'}; expected them to succeed while the SMTP server was away`,
       );
     }
     const mailsDuringOutage = world.sink.messages.length - mailsBefore;
-    if (mailsDuringOutage !== 0) result.failures.push(`${mailsDuringOutage} mails were accepted while the server refused them`);
+    if (mailsDuringOutage !== 0)
+      result.failures.push(`${mailsDuringOutage} mails were accepted while the server refused them`);
 
     await world.sink.resume();
     world.sink.refuse(null);
@@ -67,7 +76,8 @@ export async function runSmtpOutage(sizes: Sizes['smtp']): Promise<ScenarioResul
 
     const accepted: AcceptedRun[] = [...before.accepted, ...duringAccepted, ...after.accepted];
     const settled = await waitUntilSettled(world.db, accepted, world.sink, sizes.settleTimeoutMs);
-    if (!settled) result.failures.push(`not settled ${sizes.settleTimeoutMs / 1000} s after the SMTP server came back`);
+    if (!settled)
+      result.failures.push(`not settled ${sizes.settleTimeoutMs / 1000} s after the SMTP server came back`);
     addAudit(result, await auditRuns(world.db, accepted, world.sink.messages));
 
     const { rows: retried } = await world.db.pool.query<{ attempts: number }>(
@@ -78,7 +88,8 @@ export async function runSmtpOutage(sizes: Sizes['smtp']): Promise<ScenarioResul
     if (withRetries === 0) result.failures.push('no delivery was retried: the outage tested nothing');
     const output = world.processes.output();
     const reasons = new Set<string>();
-    for (const match of output.matchAll(/"reason":"((?:SMTP \d{3}|E[A-Z]+)[^"]{0,40})/g)) reasons.add(match[1]!.replace(/\d+\.\d+\.\d+\.\d+:\d+/, 'host'));
+    for (const match of output.matchAll(/"reason":"((?:SMTP \d{3}|E[A-Z]+)[^"]{0,40})/g))
+      reasons.add(match[1]!.replace(/\d+\.\d+\.\d+\.\d+:\d+/, 'host'));
     result.notes.push(
       `${succeededInOutage} of the ${duringIds.length} runs submitted during the outage had succeeded before the server came back, with no mail; ${withRetries} of their deliveries needed more than one attempt` +
         ` (failures seen: ${[...reasons].slice(0, 4).join(' | ') || 'none logged'}); all mail in ${Math.round((Date.now() - outageEndedAt) / 1000)} s after the server returned (production backoff, 15 s exponential)`,
@@ -86,7 +97,8 @@ export async function runSmtpOutage(sizes: Sizes['smtp']): Promise<ScenarioResul
     if (refused.size) result.notes.push(`submissions not accepted: ${describeRefused(refused)}`);
     result.http5xx = world.http.serverErrors.length;
     result.crashes = world.processes.crashed.length;
-    for (const crashed of world.processes.crashed) result.failures.push(`${crashed.name} crashed: ${crashed.tail(5)}`);
+    for (const crashed of world.processes.crashed)
+      result.failures.push(`${crashed.name} crashed: ${crashed.tail(5)}`);
     result.requests = world.http.requests;
   } finally {
     await world.close();

@@ -22,10 +22,14 @@ async function describeJob(redis: Redis, prefix: string, queue: string, id: stri
   const job = await redis.hgetall(`${prefix}:${queue}:${id}`);
   if (!Object.keys(job).length) return `${queue} job gone`;
   const lists = await Promise.all(
-    ['active', 'wait', 'paused'].map(async (state) => ((await redis.lpos(`${prefix}:${queue}:${state}`, id)) === null ? null : state)),
+    ['active', 'wait', 'paused'].map(async (state) =>
+      (await redis.lpos(`${prefix}:${queue}:${state}`, id)) === null ? null : state,
+    ),
   );
   const sets = await Promise.all(
-    ['delayed', 'completed', 'failed', 'prioritized'].map(async (state) => ((await redis.zscore(`${prefix}:${queue}:${state}`, id)) === null ? null : state)),
+    ['delayed', 'completed', 'failed', 'prioritized'].map(async (state) =>
+      (await redis.zscore(`${prefix}:${queue}:${state}`, id)) === null ? null : state,
+    ),
   );
   const state = [...lists, ...sets].filter(Boolean).join('+') || 'in no state';
   return `${queue} job ${state}, attemptsMade ${job.atm ?? 0}, started ${job.ats ?? 0}, stalled ${job.stc ?? 0}${job.failedReason ? `, failedReason "${job.failedReason.slice(0, 80)}"` : ''}`;
@@ -36,9 +40,14 @@ async function describeDeliveries(world: World, redis: Redis, runId: string): Pr
     `SELECT id, phase, status::text AS status, attempts FROM "NotificationDelivery" WHERE "runId" = $1`,
     [runId],
   );
-  const mails = world.sink.messages.filter((mail) => mail.text.includes(runId)).map((mail) => `${mail.subject.slice(0, 40)} at ${mail.receivedAt.toISOString().slice(11, 23)}`);
+  const mails = world.sink.messages
+    .filter((mail) => mail.text.includes(runId))
+    .map((mail) => `${mail.subject.slice(0, 40)} at ${mail.receivedAt.toISOString().slice(11, 23)}`);
   const deliveries = await Promise.all(
-    rows.map(async (row) => `delivery ${row.phase} ${row.status} after ${row.attempts} claim(s) [${await describeJob(redis, world.prefix, 'notifications', row.id)}]`),
+    rows.map(
+      async (row) =>
+        `delivery ${row.phase} ${row.status} after ${row.attempts} claim(s) [${await describeJob(redis, world.prefix, 'notifications', row.id)}]`,
+    ),
   );
   return `${deliveries.join('; ') || 'no delivery'}; mails: ${mails.join(', ') || 'none'}`;
 }
@@ -67,7 +76,10 @@ export async function runWorkerCrash(sizes: Sizes['crash']): Promise<ScenarioRes
       count: sizes.runs,
       tenantFor: (index) => tenants[index % tenants.length]!,
       // 0.2 to 1 s of work each: long enough that most kills land mid-run.
-      body: (index) => ({ task: 'reports.build', input: { report_name: `crash ${index}`, stepMs: 40 + (index % 5) * 40 } }),
+      body: (index) => ({
+        task: 'reports.build',
+        input: { report_name: `crash ${index}`, stepMs: 40 + (index % 5) * 40 },
+      }),
       spreadOverMs: sizes.submitOverMs,
       concurrency: 8,
     }).finally(() => {
@@ -96,7 +108,8 @@ export async function runWorkerCrash(sizes: Sizes['crash']): Promise<ScenarioRes
       [[...TERMINAL_STATUSES]],
     );
     const settled = await waitUntilSettled(world.db, accepted, world.sink, sizes.settleTimeoutMs);
-    if (!settled) result.failures.push(`not settled ${sizes.settleTimeoutMs / 1000} s after the kills stopped`);
+    if (!settled)
+      result.failures.push(`not settled ${sizes.settleTimeoutMs / 1000} s after the kills stopped`);
 
     result.notes.push(
       `kills went on for ${Math.round((killsEndedAt - killsStartedAt) / 1000)} s; at the last kill ${open.rows[0]?.runs} runs were unfinished and ${open.rows[0]?.deliveries} deliveries pending; ` +
@@ -107,12 +120,24 @@ export async function runWorkerCrash(sizes: Sizes['crash']): Promise<ScenarioRes
     // What BullMQ and the ledger say of the runs that went wrong: enough to tell which window a kill hit.
     const unfinished = audit.lost.filter((line) => line.includes('still')).map((line) => line.slice(0, 36));
     for (const id of [...unfinished, ...audit.duplicatedRuns].slice(0, 6)) {
-      result.failures.push(`run ${id}: ${await describeJob(redis, world.prefix, 'tasks', id)}; ${await describeDeliveries(world, redis, id)}`);
+      const logged = world.processes.all.flatMap((member) =>
+        member.lines
+          .filter((line) => line.includes(id))
+          .map((line) => `${member.name}: ${/"msg":"([^"]*)"/.exec(line)?.[1] ?? line.slice(0, 120)}`),
+      );
+      result.failures.push(
+        `run ${id}: ${await describeJob(redis, world.prefix, 'tasks', id)}; ${await describeDeliveries(world, redis, id)}; logged: ${logged.slice(-6).join(' | ') || 'nothing'}`,
+      );
     }
     const deliveryIds = (
       await world.db.pool.query<{ id: string }>(`SELECT id FROM "NotificationDelivery"`)
     ).rows.map((row) => row.id);
-    const stalledRuns = await countStalledJobs(redis, world.prefix, 'tasks', accepted.map((run) => run.id));
+    const stalledRuns = await countStalledJobs(
+      redis,
+      world.prefix,
+      'tasks',
+      accepted.map((run) => run.id),
+    );
     const stalledDeliveries = await countStalledJobs(redis, world.prefix, 'notifications', deliveryIds);
     result.notes.push(
       `${kills} workers SIGKILLed (${world.processes.all.length} worker/API processes started); ` +
@@ -120,10 +145,12 @@ export async function runWorkerCrash(sizes: Sizes['crash']): Promise<ScenarioRes
     );
     if (refused.size) result.notes.push(`submissions not accepted: ${describeRefused(refused)}`);
     if (kills === 0) result.failures.push('no worker was killed: the scenario tested nothing');
-    if (stalledRuns === 0) result.failures.push('no run was interrupted by a kill: the scenario tested nothing');
+    if (stalledRuns === 0)
+      result.failures.push('no run was interrupted by a kill: the scenario tested nothing');
     result.http5xx = world.http.serverErrors.length;
     result.crashes = world.processes.crashed.length;
-    for (const crashed of world.processes.crashed) result.failures.push(`${crashed.name} crashed: ${crashed.tail(5)}`);
+    for (const crashed of world.processes.crashed)
+      result.failures.push(`${crashed.name} crashed: ${crashed.tail(5)}`);
     result.requests = world.http.requests;
   } finally {
     redis.disconnect();

@@ -69,7 +69,10 @@ const owesMail = (run: RunRow) => WRAPPED_TASKS.has(run.task) && MAILED_PHASES.h
 
 /** Whether every accepted run has ended and every delivery of theirs has an outcome, and the mails owed have come. */
 export async function isSettled(db: Database, accepted: AcceptedRun[], sink: MailSink): Promise<boolean> {
-  const { runs, deliveries } = await readLedger(db, accepted.map((run) => run.id));
+  const { runs, deliveries } = await readLedger(
+    db,
+    accepted.map((run) => run.id),
+  );
   if (runs.size < accepted.length) return false;
   if ([...runs.values()].some((run) => !TERMINAL.has(run.status))) return false;
   if (deliveries.some((delivery) => delivery.status === 'pending')) return false;
@@ -96,7 +99,11 @@ export async function waitUntilSettled(
 }
 
 /** Compares what the API accepted, what the ledger says, and what the SMTP sink received. */
-export async function auditRuns(db: Database, accepted: AcceptedRun[], mails: ReceivedMail[]): Promise<Audit> {
+export async function auditRuns(
+  db: Database,
+  accepted: AcceptedRun[],
+  mails: ReceivedMail[],
+): Promise<Audit> {
   const known = new Map(accepted.map((run) => [run.id, run]));
   const { runs, deliveries } = await readLedger(db, [...known.keys()]);
   const mailsByRun = new Map<string, ReceivedMail[]>();
@@ -111,7 +118,9 @@ export async function auditRuns(db: Database, accepted: AcceptedRun[], mails: Re
     if (owners.size > 1) leaks.push(`mail ${mail.id} names runs of ${owners.size} organizations`);
     if (ids.length !== 1) {
       strays++;
-      strayMails.push(`mail ${mail.id} "${mail.subject.slice(0, 80)}" to ${mail.to.join(', ')} names ${ids.length} accepted runs`);
+      strayMails.push(
+        `mail ${mail.id} "${mail.subject.slice(0, 80)}" to ${mail.to.join(', ')} names ${ids.length} accepted runs`,
+      );
       continue;
     }
     const run = known.get(ids[0]!)!;
@@ -122,7 +131,11 @@ export async function auditRuns(db: Database, accepted: AcceptedRun[], mails: Re
     const content = `${mail.subject}\n${mail.text}\n${mail.html}`;
     for (const other of tenants) {
       if (other.organizationId === run.tenant.organizationId) continue;
-      if (content.includes(other.email) || content.includes(other.organizationName) || content.includes(other.organizationId)) {
+      if (
+        content.includes(other.email) ||
+        content.includes(other.organizationName) ||
+        content.includes(other.organizationId)
+      ) {
         leaks.push(`mail for run ${run.id} of ${run.tenant.email} carries data of ${other.email}`);
       }
     }
@@ -133,7 +146,8 @@ export async function auditRuns(db: Database, accepted: AcceptedRun[], mails: Re
   const disagreements: string[] = [];
   const statuses: Record<string, number> = {};
   const deliveriesByRun = new Map<string, DeliveryRow[]>();
-  for (const delivery of deliveries) deliveriesByRun.set(delivery.runId, [...(deliveriesByRun.get(delivery.runId) ?? []), delivery]);
+  for (const delivery of deliveries)
+    deliveriesByRun.set(delivery.runId, [...(deliveriesByRun.get(delivery.runId) ?? []), delivery]);
   let duplicated = strays;
 
   for (const { id } of accepted) {
@@ -146,19 +160,27 @@ export async function auditRuns(db: Database, accepted: AcceptedRun[], mails: Re
     statuses[run.status] = (statuses[run.status] ?? 0) + 1;
     const rows = deliveriesByRun.get(id) ?? [];
     const describeDeliveries = () =>
-      rows.map((row) => `delivery ${row.status} after ${row.attempts} attempt(s)${row.reason ? `: ${row.reason}` : ''}`).join('; ') ||
-      'no delivery recorded';
+      rows
+        .map(
+          (row) =>
+            `delivery ${row.status} after ${row.attempts} attempt(s)${row.reason ? `: ${row.reason}` : ''}`,
+        )
+        .join('; ') || 'no delivery recorded';
     if (!TERMINAL.has(run.status)) lost.push(`${id}: still ${run.status}`);
-    else if (owesMail(run) && received === 0) lost.push(`${id}: ${run.status} but no mail arrived (${describeDeliveries()})`);
+    else if (owesMail(run) && received === 0)
+      lost.push(`${id}: ${run.status} but no mail arrived (${describeDeliveries()})`);
     if (received > 1) {
       duplicated += received - 1;
       duplicatedRuns.push(id);
     }
     const owed = owesMail(run) ? 1 : 0;
-    if (rows.length !== owed) disagreements.push(`${id}: ${rows.length} deliveries recorded for ${owed} mail owed`);
+    if (rows.length !== owed)
+      disagreements.push(`${id}: ${rows.length} deliveries recorded for ${owed} mail owed`);
     const sent = rows.filter((row) => row.status === 'sent').length;
     if (received > 0 && sent === 0) {
-      disagreements.push(`${id}: a mail arrived but its delivery is ${rows.map((row) => row.status).join(',') || 'missing'}`);
+      disagreements.push(
+        `${id}: a mail arrived but its delivery is ${rows.map((row) => row.status).join(',') || 'missing'}`,
+      );
     }
     if (sent > 0 && received === 0) disagreements.push(`${id}: delivery sent but no mail arrived`);
   }

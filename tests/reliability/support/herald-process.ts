@@ -41,7 +41,13 @@ export class HeraldProcess {
   ) {
     this.child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--import', `${ROOT}tests/reliability/support/exit-with-parent.mjs`, ENTRIES[entry]],
+      [
+        '--import',
+        'tsx',
+        '--import',
+        `${ROOT}tests/reliability/support/exit-with-parent.mjs`,
+        ENTRIES[entry],
+      ],
       { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] },
     );
     this.exited = new Promise((resolve) => {
@@ -70,7 +76,10 @@ export class HeraldProcess {
       collect(this.child.stdout!);
       collect(this.child.stderr!);
       void this.exited.then((exit) => {
-        if (!this.isReady) reject(new Error(`${name} exited before it was ready (${exit.code ?? exit.signal}): ${this.tail()}`));
+        if (!this.isReady)
+          reject(
+            new Error(`${name} exited before it was ready (${exit.code ?? exit.signal}): ${this.tail()}`),
+          );
       });
     });
     // The test may never await ready (a worker killed while starting); that is not an error.

@@ -48,7 +48,12 @@ export const ODD_STRINGS = [
   'b'.repeat(2_001),
 ];
 
-export const KNOWN_TASKS = ['reports.build', 'tests.execute', 'tests.collect_results', 'email_notification_test'] as const;
+export const KNOWN_TASKS = [
+  'reports.build',
+  'tests.execute',
+  'tests.collect_results',
+  'email_notification_test',
+] as const;
 
 const payload = fc.constantFrom(...HEADER_PAYLOADS, ...BODY_PAYLOADS, ...ODD_STRINGS);
 
@@ -81,9 +86,16 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     fc.boolean(),
     fc.constant(null),
     fc.array(tie('value'), { maxLength: 4 }),
-    fc.dictionary(fc.oneof(hostileString, fc.constantFrom('__proto__', 'constructor', 'prototype', 'organizationId', 'userId')), tie('value'), {
-      maxKeys: 4,
-    }),
+    fc.dictionary(
+      fc.oneof(
+        hostileString,
+        fc.constantFrom('__proto__', 'constructor', 'prototype', 'organizationId', 'userId'),
+      ),
+      tie('value'),
+      {
+        maxKeys: 4,
+      },
+    ),
   ),
 })).value;
 
@@ -95,29 +107,50 @@ function withoutUndefined(record: Record<string, unknown>): Record<string, unkno
 
 /** Input for one of the known tasks: its own fields with hostile values, plus stray keys. */
 export function taskInput(task: string): fc.Arbitrary<unknown> {
-  const fields: Record<string, fc.Arbitrary<unknown>> =
-    task === 'reports.build'
-      ? { report_name: maybe(hostileString), rows: maybe(fc.oneof(fc.integer({ min: 1, max: 1_000 }), hostileValue)), stepMs: maybe(cheapNumber) }
-      : task === 'tests.execute'
-        ? {
-            testId: maybe(hostileString),
-            name: maybe(hostileString),
-            outcome: maybe(fc.oneof(fc.constantFrom('pass', 'fail'), hostileString)),
-            failAttempts: maybe(cheapNumber),
-            sleepMs: maybe(cheapNumber),
-          }
-        : task === 'tests.collect_results'
-          ? { test_set_name: maybe(hostileString), test_run_id: maybe(hostileString) }
-          : { message: maybe(hostileString) };
+  const fields: Record<string, fc.Arbitrary<unknown>> = task === 'reports.build'
+    ? {
+        report_name: maybe(hostileString),
+        rows: maybe(fc.oneof(fc.integer({ min: 1, max: 1_000 }), hostileValue)),
+        stepMs: maybe(cheapNumber),
+      }
+    : task === 'tests.execute'
+      ? {
+          testId: maybe(hostileString),
+          name: maybe(hostileString),
+          outcome: maybe(fc.oneof(fc.constantFrom('pass', 'fail'), hostileString)),
+          failAttempts: maybe(cheapNumber),
+          sleepMs: maybe(cheapNumber),
+        }
+      : task === 'tests.collect_results'
+        ? { test_set_name: maybe(hostileString), test_run_id: maybe(hostileString) }
+        : { message: maybe(hostileString) };
   return fc
-    .tuple(fc.record(fields), fc.dictionary(hostileString, hostileValue, { maxKeys: 2 }), hostileValue, fc.nat(9))
-    .map(([own, extra, other, shape]) => (shape === 0 ? extra : shape === 1 ? other : { ...extra, ...withoutUndefined(own) }));
+    .tuple(
+      fc.record(fields),
+      fc.dictionary(hostileString, hostileValue, { maxKeys: 2 }),
+      hostileValue,
+      fc.nat(9),
+    )
+    .map(([own, extra, other, shape]) =>
+      shape === 0 ? extra : shape === 1 ? other : { ...extra, ...withoutUndefined(own) },
+    );
 }
 
 const taskName = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom<string>(...KNOWN_TASKS) },
   { weight: 2, arbitrary: hostileString },
-  { weight: 1, arbitrary: fc.constantFrom('reports', 'reports.build.', 'Reports.Build', 'tests.execute ', '__proto__', 'toString', 'constructor') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'reports',
+      'reports.build.',
+      'Reports.Build',
+      'tests.execute ',
+      '__proto__',
+      'toString',
+      'constructor',
+    ),
+  },
 );
 
 /** A run submission: a known or unknown task, hostile input and options, and fields the API must ignore. */
@@ -128,7 +161,11 @@ export function submission(victim: { organizationId: string; userId: string }): 
       fc.nat(3),
       fc.option(
         fc.record(
-          { delay: cheapDelay, priority: fc.oneof(fc.integer(), hostileValue), attempts: fc.oneof(fc.integer({ min: -1, max: 30 }), hostileValue) },
+          {
+            delay: cheapDelay,
+            priority: fc.oneof(fc.integer(), hostileValue),
+            attempts: fc.oneof(fc.integer({ min: -1, max: 30 }), hostileValue),
+          },
           { requiredKeys: [] },
         ),
         { nil: undefined },
@@ -141,7 +178,9 @@ export function submission(victim: { organizationId: string; userId: string }): 
           task,
           input,
           options,
-          ...(claimsVictim ? { organizationId: victim.organizationId, userId: victim.userId, parentId: victim.userId } : {}),
+          ...(claimsVictim
+            ? { organizationId: victim.organizationId, userId: victim.userId, parentId: victim.userId }
+            : {}),
         }),
       ),
     );
@@ -158,17 +197,31 @@ export const flow: fc.Arbitrary<unknown> = fc.oneof(
         maybe(hostileString),
       )
       .map(([children, name, runId]) => ({
-        tasks: children.map(([childName, outcome], index) => ({ task: 'tests.execute', input: { testId: `t${index}`, name: childName, outcome } })),
-        callback: { task: 'tests.collect_results', input: withoutUndefined({ test_set_name: name, test_run_id: runId }) },
+        tasks: children.map(([childName, outcome], index) => ({
+          task: 'tests.execute',
+          input: { testId: `t${index}`, name: childName, outcome },
+        })),
+        callback: {
+          task: 'tests.collect_results',
+          input: withoutUndefined({ test_set_name: name, test_run_id: runId }),
+        },
       })),
   },
   { weight: 1, arbitrary: hostileValue.map((value) => ({ tasks: value, callback: value })) },
-  { weight: 1, arbitrary: fc.record({ tasks: fc.array(fc.record({ task: taskName, input: hostileValue }), { maxLength: 3 }), callback: fc.record({ task: taskName, input: hostileValue }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      tasks: fc.array(fc.record({ task: taskName, input: hostileValue }), { maxLength: 3 }),
+      callback: fc.record({ task: taskName, input: hostileValue }),
+    }),
+  },
 );
 
 /** Percent-encoding for any string: a lone surrogate becomes U+FFFD (raw bad bytes are sent separately). */
 export function encodeText(value: string): string {
-  return encodeURIComponent(value.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'));
+  return encodeURIComponent(
+    value.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'),
+  );
 }
 
 /** Path segments where a run id, template name or unsubscribe token goes. */
@@ -177,17 +230,46 @@ export function pathSegment(known: string[]): fc.Arbitrary<string> {
     { weight: known.length ? 3 : 0, arbitrary: known.length ? fc.constantFrom(...known) : fc.uuid() },
     { weight: 2, arbitrary: fc.uuid() },
     { weight: 3, arbitrary: hostileString.map((value) => encodeText(value).slice(0, 20_000)) },
-    { weight: 2, arbitrary: fc.constantFrom('%00', '%ZZ', '%E0%A4%A', '..%2F..%2Fmetrics', '%2e%2e', '%252e', 'x'.repeat(5_000), '%C0%AE', '%ED%A0%80') },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        '%00',
+        '%ZZ',
+        '%E0%A4%A',
+        '..%2F..%2Fmetrics',
+        '%2e%2e',
+        '%252e',
+        'x'.repeat(5_000),
+        '%C0%AE',
+        '%ED%A0%80',
+      ),
+    },
   );
 }
 
 /** A request body that is not the JSON the route expects: malformed, mislabeled, compressed garbage, too deep. */
 export const rawBody: fc.Arbitrary<{ body: string | Buffer; headers: Record<string, string> }> = fc.oneof(
-  fc.constantFrom('{"task": ', '{"task":"reports.build","input":{', '{', 'null', '"just a string"', '[]', '123', 'tru', '{"a":1}}', '\u0000', '{"task":"a","task":"b"}').map((body) => ({
-    body,
-    headers: { 'content-type': 'application/json' },
-  })),
-  fc.uint8Array({ maxLength: 200 }).map((bytes) => ({ body: Buffer.from(bytes), headers: { 'content-type': 'application/json' } })),
+  fc
+    .constantFrom(
+      '{"task": ',
+      '{"task":"reports.build","input":{',
+      '{',
+      'null',
+      '"just a string"',
+      '[]',
+      '123',
+      'tru',
+      '{"a":1}}',
+      '\u0000',
+      '{"task":"a","task":"b"}',
+    )
+    .map((body) => ({
+      body,
+      headers: { 'content-type': 'application/json' },
+    })),
+  fc
+    .uint8Array({ maxLength: 200 })
+    .map((bytes) => ({ body: Buffer.from(bytes), headers: { 'content-type': 'application/json' } })),
   fc
     .tuple(
       fc.constantFrom(
@@ -201,13 +283,21 @@ export const rawBody: fc.Arbitrary<{ body: string | Buffer; headers: Record<stri
         'application/json, text/html',
         'application/vnd.api+json',
       ),
-      fc.constantFrom('{"task":"reports.build","input":{"report_name":"x"}}', 'task=reports.build&input=x', '<xml/>', 'a&'.repeat(1_500)),
+      fc.constantFrom(
+        '{"task":"reports.build","input":{"report_name":"x"}}',
+        'task=reports.build&input=x',
+        '<xml/>',
+        'a&'.repeat(1_500),
+      ),
     )
     .map(([type, body]) => ({ body, headers: { 'content-type': type } })),
   fc
     .tuple(fc.constantFrom('gzip', 'deflate', 'br', 'zstd', 'compress', 'identity, gzip'), fc.boolean())
     .map(([encoding, isValid]) => ({
-      body: isValid && encoding === 'gzip' ? gzipSync('{"task":"reports.build","input":{"report_name":"zipped"}}') : Buffer.from('definitely not compressed'),
+      body:
+        isValid && encoding === 'gzip'
+          ? gzipSync('{"task":"reports.build","input":{"report_name":"zipped"}}')
+          : Buffer.from('definitely not compressed'),
       headers: { 'content-type': 'application/json', 'content-encoding': encoding },
     })),
   fc.integer({ min: 10, max: 120_000 }).map((depth) => ({
@@ -221,7 +311,11 @@ export const rawBody: fc.Arbitrary<{ body: string | Buffer; headers: Record<stri
 );
 
 /** Authorization headers that must all be refused (the caller's valid token is added elsewhere). */
-export function badAuthorization(tokens: { revoked: string; expired: string; victimHash: string }): fc.Arbitrary<string | undefined> {
+export function badAuthorization(tokens: {
+  revoked: string;
+  expired: string;
+  victimHash: string;
+}): fc.Arbitrary<string | undefined> {
   return fc.oneof(
     fc.constantFrom(
       undefined,

@@ -29,7 +29,12 @@ export class HttpClient {
   readonly networkErrors: { method: string; path: string; message: string; at: number }[] = [];
   readonly statuses = new Map<number, number>();
 
-  async call(baseUrl: string, method: string, path: string, options: CallOptions = {}): Promise<HttpResult | null> {
+  async call(
+    baseUrl: string,
+    method: string,
+    path: string,
+    options: CallOptions = {},
+  ): Promise<HttpResult | null> {
     const headers: Record<string, string> = { ...options.headers };
     let body: string | Buffer | undefined;
     if (options.body !== undefined) {
@@ -55,10 +60,16 @@ export class HttpClient {
       }
       const at = Date.now();
       this.statuses.set(response.status, (this.statuses.get(response.status) ?? 0) + 1);
-      if (response.status >= 500) this.serverErrors.push({ method, path, status: response.status, body: text.slice(0, 500), at });
+      if (response.status >= 500)
+        this.serverErrors.push({ method, path, status: response.status, body: text.slice(0, 500), at });
       return { status: response.status, body: text, json, headers: response.headers, at };
     } catch (error) {
-      this.networkErrors.push({ method, path, message: String((error as Error).cause ?? error), at: Date.now() });
+      this.networkErrors.push({
+        method,
+        path,
+        message: String((error as Error).cause ?? error),
+        at: Date.now(),
+      });
       return null;
     }
   }

@@ -30,9 +30,16 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     args.push('--appendfsync', 'always', '--save', '', '--daemonize', 'no', '--protected-mode', 'no');
     const started = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = started;
+    // It must not outlive the test process, however that ends.
+    const killOnExit = () => started.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    started.once('exit', () => process.removeListener('exit', killOnExit));
     let output = '';
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output.slice(-500)}`)), 15_000);
+      const timer = setTimeout(
+        () => reject(new Error(`redis-server did not start: ${output.slice(-500)}`)),
+        15_000,
+      );
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
         if (/Ready to accept connections/.test(output)) {

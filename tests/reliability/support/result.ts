@@ -42,12 +42,16 @@ export function addAudit(result: ScenarioResult, audit: Audit): void {
   result.lost += audit.lost.length;
   result.duplicated += audit.duplicated;
   result.crossTenantLeaks += audit.leaks.length;
-  const sample = (items: string[]) => items.slice(0, 5).join('; ') + (items.length > 5 ? `; ... ${items.length - 5} more` : '');
+  const sample = (items: string[]) =>
+    items.slice(0, 5).join('; ') + (items.length > 5 ? `; ... ${items.length - 5} more` : '');
   if (audit.lost.length) result.failures.push(`lost runs: ${sample(audit.lost)}`);
-  if (audit.duplicatedRuns.length) result.failures.push(`runs mailed more than once: ${sample(audit.duplicatedRuns)}`);
-  if (audit.strays) result.failures.push(`${audit.strays} mail(s) name no single accepted run: ${sample(audit.strayMails)}`);
+  if (audit.duplicatedRuns.length)
+    result.failures.push(`runs mailed more than once: ${sample(audit.duplicatedRuns)}`);
+  if (audit.strays)
+    result.failures.push(`${audit.strays} mail(s) name no single accepted run: ${sample(audit.strayMails)}`);
   if (audit.leaks.length) result.failures.push(`cross-tenant: ${sample(audit.leaks)}`);
-  if (audit.disagreements.length) result.failures.push(`ledger and inbox disagree: ${sample(audit.disagreements)}`);
+  if (audit.disagreements.length)
+    result.failures.push(`ledger and inbox disagree: ${sample(audit.disagreements)}`);
   const statuses = Object.entries(audit.statuses)
     .map(([status, count]) => `${count} ${status}`)
     .join(', ');
@@ -65,11 +69,25 @@ export function isClean(result: ScenarioResult): boolean {
   );
 }
 
-const formatDuration = (ms: number) => (ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`);
+const formatDuration = (ms: number) =>
+  ms < 60_000
+    ? `${Math.round(ms / 1000)} s`
+    : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 
 /** The table as Markdown (it reads as plain text in a terminal too). */
 export function formatTable(results: ScenarioResult[]): string {
-  const header = ['scenario', 'runs', 'lost', 'duplicated', '5xx', 'crashes', 'cross-tenant leaks', 'requests', 'result', 'time'];
+  const header = [
+    'scenario',
+    'runs',
+    'lost',
+    'duplicated',
+    '5xx',
+    'crashes',
+    'cross-tenant leaks',
+    'requests',
+    'result',
+    'time',
+  ];
   const rows = results.map((result) => [
     result.scenario,
     String(result.runs),
@@ -82,9 +100,16 @@ export function formatTable(results: ScenarioResult[]): string {
     isClean(result) ? 'pass' : 'FAIL',
     formatDuration(result.durationMs),
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
-  return [line(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
+  return [
+    line(header),
+    `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`,
+    ...rows.map(line),
+  ].join('\n');
 }
 
 /** Each scenario's notes and failures, as a Markdown list. */

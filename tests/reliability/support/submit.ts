@@ -32,7 +32,10 @@ export async function submitRuns(world: World, apiUrl: string, options: SubmitOp
       const wait = dueAt - Date.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const tenant = options.tenantFor(index);
-      const response = await world.http.call(apiUrl, 'POST', '/api/tasks', { token: tenant.token, body: options.body(index) });
+      const response = await world.http.call(apiUrl, 'POST', '/api/tasks', {
+        token: tenant.token,
+        body: options.body(index),
+      });
       if (response?.status === 202 && typeof response.json?.id === 'string') {
         accepted.push({ id: response.json.id as string, tenant });
       } else {

@@ -14,6 +14,11 @@ export interface TcpProxy {
   /** `url` (a postgres:// or redis:// URL) rewritten to go through the proxy. */
   rewrite(url: string): string;
   setMode(mode: ProxyMode): Promise<void>;
+  /**
+   * From now on, nothing the server sends reaches the clients (their requests still reach the
+   * server): a server that has done what it was asked and whose answer is lost on the way.
+   */
+  holdReplies(): void;
   /** Connections accepted in the up state since the start. */
   readonly accepted: number;
   close(): Promise<void>;
@@ -27,6 +32,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
   let mode: ProxyMode = 'up';
   let accepted = 0;
+  let isHoldingReplies = false;
 
   const server = net.createServer((client) => {
     if (mode !== 'up') {
@@ -45,7 +51,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
     client.pipe(upstream);
-    upstream.pipe(client);
+    // By hand rather than pipe(): holdReplies() must be able to stop this direction at once.
+    upstream.on('data', (chunk: Buffer) => {
+      if (!isHoldingReplies) client.write(chunk);
+    });
   });
   server.on('error', () => undefined);
   server.listen(0, '127.0.0.1');
@@ -92,8 +101,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       const previous = mode;
       mode = next;
       if (next !== 'up') cutAll();
-      if (next === 'refuse' && previous !== 'refuse') await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (next === 'refuse' && previous !== 'refuse')
+        await new Promise<void>((resolve) => server.close(() => resolve()));
       if (next !== 'refuse' && previous === 'refuse') await listen();
+    },
+    holdReplies() {
+      isHoldingReplies = true;
     },
     async close() {
       mode = 'reset';

@@ -26,6 +26,13 @@ export interface WorldOptions {
   env?: Record<string, string>;
 }
 
+/** Worlds not closed yet: closeOpenWorlds() cleans up after an interrupted run. */
+const openWorlds = new Set<World>();
+
+export async function closeOpenWorlds(): Promise<void> {
+  await Promise.allSettled([...openWorlds].map((world) => world.close()));
+}
+
 /**
  * Everything a reliability scenario stands up: its own database, Redis prefix and SMTP sink,
  * tenants with API tokens, and Herald processes started from their production entry points.
@@ -54,7 +61,9 @@ export class World {
   static async create(options: WorldOptions = {}): Promise<World> {
     const testDb = await createTestDatabase();
     const sink = await MailSink.start();
-    return new World(testDb, sink, options);
+    const world = new World(testDb, sink, options);
+    openWorlds.add(world);
+    return world;
   }
 
   get db() {
@@ -87,34 +96,59 @@ export class World {
   }
 
   /** A worker process; resolves once it has started its workers. */
-  async startWorker(name: string, overrides: Record<string, string> = {}, entry: Entry = 'worker'): Promise<HeraldProcess> {
+  async startWorker(
+    name: string,
+    overrides: Record<string, string> = {},
+    entry: Entry = 'worker',
+  ): Promise<HeraldProcess> {
     const worker = this.processes.start(name, entry, this.env(overrides));
     await worker.ready;
     return worker;
   }
 
   /** An API process on a free port; resolves with it and its base URL once it listens. */
-  async startApi(name = 'api', overrides: Record<string, string> = {}): Promise<{ process: HeraldProcess; url: string }> {
+  async startApi(
+    name = 'api',
+    overrides: Record<string, string> = {},
+  ): Promise<{ process: HeraldProcess; url: string }> {
     const port = await findFreePort();
-    const api = this.processes.start(name, 'api', this.env({ PORT: String(port), HOST: '127.0.0.1', ...overrides }));
+    const api = this.processes.start(
+      name,
+      'api',
+      this.env({ PORT: String(port), HOST: '127.0.0.1', ...overrides }),
+    );
     await api.ready;
     return { process: api, url: `http://127.0.0.1:${port}` };
   }
 
-  async createTenant(label: string, details: { email?: string; userName?: string; organizationName?: string } = {}): Promise<Tenant> {
+  async createTenant(
+    label: string,
+    details: { email?: string; userName?: string; organizationName?: string } = {},
+  ): Promise<Tenant> {
     const suffix = randomBytes(3).toString('hex');
     const organizationName = details.organizationName ?? `${label} Org ${suffix}`;
     const userName = details.userName ?? `${label} Owner ${suffix}`;
     const email = details.email ?? `${label.toLowerCase()}-${suffix}@${label.toLowerCase()}.test`;
-    const org = await createOrganization(this.db, { name: organizationName, footerText: `${organizationName} footer` });
+    const org = await createOrganization(this.db, {
+      name: organizationName,
+      footerText: `${organizationName} footer`,
+    });
     const user = await createUser(this.db, { organizationId: org.id, email, name: userName });
     const { token } = await createApiToken(this.db, { userId: user.id, name: `${label} token` });
-    const tenant = { organizationId: org.id, userId: user.id, email: user.email ?? email, token, organizationName: org.name, userName };
+    const tenant = {
+      organizationId: org.id,
+      userId: user.id,
+      email: user.email ?? email,
+      token,
+      organizationName: org.name,
+      userName,
+    };
     this.tenants.push(tenant);
     return tenant;
   }
 
   async close(): Promise<void> {
+    if (!openWorlds.delete(this)) return;
     await this.processes.killAll();
     await this.sink.close();
     const redis = new Redis(this.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });

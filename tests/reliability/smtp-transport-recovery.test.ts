@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSmtpTransport, startDevInbox, type DevInbox, type Transport } from '@herald/email';
-import { MailSink } from '../support/mail-sink';
+import { MailSink } from './support/mail-sink';
 
 const open: { close(): Promise<void> }[] = [];
 afterAll(async () => {
@@ -50,7 +50,10 @@ describe('the pooled SMTP transport after the server was unreachable', () => {
     });
 
     // More refused connects than the pool has connections.
-    for (let i = 0; i < 4; i++) expect(await outcomeOf(transport.send(mail(`refused ${i}`)), 15_000)).toMatch(/^failed: .*ECONNREFUSED/);
+    for (let i = 0; i < 4; i++)
+      expect(await outcomeOf(transport.send(mail(`refused ${i}`)), 15_000)).toMatch(
+        /^failed: .*ECONNREFUSED/,
+      );
 
     const inbox = await startDevInbox({ smtpPort: port });
     open.push(inbox);
@@ -83,7 +86,14 @@ describe('the pooled SMTP transport after the server was unreachable', () => {
         const id = next++;
         pending.set(id, sink.isUp ? 'up' : 'down');
         const outcome = await outcomeOf(
-          transport.send({ from: 'Herald <herald@herald.test>', to: { address: 'ada@acme.test' }, subject: `mail ${id}`, html: '<p>hi</p>', text: 'hi', headers: {} }),
+          transport.send({
+            from: 'Herald <herald@herald.test>',
+            to: { address: 'ada@acme.test' },
+            subject: `mail ${id}`,
+            html: '<p>hi</p>',
+            text: 'hi',
+            headers: {},
+          }),
           20_000,
         );
         if (outcome !== 'still waiting') pending.delete(id);
@@ -103,7 +113,11 @@ describe('the pooled SMTP transport after the server was unreachable', () => {
     await sleep(3_000);
     isRunning = false;
     await Promise.all(lanes);
-    expect([...pending.entries()].map(([id, when]) => `mail ${id} (started while the server was ${when}) never settled`)).toEqual([]);
+    expect(
+      [...pending.entries()].map(
+        ([id, when]) => `mail ${id} (started while the server was ${when}) never settled`,
+      ),
+    ).toEqual([]);
     expect(sentAfterwards).toBeGreaterThan(0);
   }, 120_000);
 });
