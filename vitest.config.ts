@@ -3,8 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'tests/**/*.test.ts'],
-    // tests/reliability/open/ reproduces defects not fixed yet (see its README); run them by path.
-    exclude: ['**/node_modules/**', 'tests/reliability/open/**'],
+    exclude: ['**/node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Integration tests each own a database and a Redis prefix; two files at a time suits 2 cores.

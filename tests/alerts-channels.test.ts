@@ -23,7 +23,8 @@ const received: Received[] = [];
 const failuresLeft = new Map<string, number>();
 
 beforeAll(async () => {
-  stack = await startStack({ NOTIFICATION_RETRY_BASE_MS: '100' });
+  // The Slack and PagerDuty receivers below listen on loopback.
+  stack = await startStack({ NOTIFICATION_RETRY_BASE_MS: '100', CHANNEL_ALLOW_PRIVATE_URLS: 'true' });
   acme = await stack.createTenant('Acme', 'ada@acme.test');
   receiver = http.createServer((req, res) => {
     let raw = '';

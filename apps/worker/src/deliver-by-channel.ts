@@ -6,16 +6,36 @@ import { ChannelService } from '@herald/channels';
 import { createEmailDelivery } from './email-delivery';
 
 /** Routes each delivery to its channel: e-mail, or a webhook channel (Slack, PagerDuty). */
-export async function createDeliveryRouter({ config, db, logger }: { config: Config; db: Database; logger: Logger }) {
+export async function createDeliveryRouter({
+  config,
+  db,
+  logger,
+}: {
+  config: Config;
+  db: Database;
+  logger: Logger;
+}) {
   const email = await createEmailDelivery({ config, db, logger });
-  const channels = new ChannelService(db, { frontendUrl: config.FRONTEND_URL, logger });
+  const channels = new ChannelService(db, {
+    frontendUrl: config.FRONTEND_URL,
+    logger,
+    allowPrivateUrls: config.CHANNEL_ALLOW_PRIVATE_URLS,
+  });
   const deliver: DeliverFn = async (deliveryId, attempt) => {
-    const { rows } = await db.pool.query<{ channel: string }>('SELECT channel FROM "NotificationDelivery" WHERE id = $1', [
-      deliveryId,
-    ]);
+    const { rows } = await db.pool.query<{ channel: string }>(
+      'SELECT channel FROM "NotificationDelivery" WHERE id = $1',
+      [deliveryId],
+    );
     const channel = rows[0]?.channel;
     if (!channel) return { status: 'already-done' };
     return channel === 'email' ? email.deliver(deliveryId, attempt) : channels.deliver(deliveryId, attempt);
   };
-  return { deliver, sendDigest: email.sendDigest, close: () => email.close() };
+  return {
+    deliver,
+    sendDigest: email.sendDigest,
+    async close() {
+      channels.close();
+      await email.close();
+    },
+  };
 }

@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
 import { runInTenant, type Database, type NotificationDelivery } from '@herald/db';
 import { channelConfigSchemas, isChannelKind } from './channel-config';
+import { ChannelHttp, isRefusedAddress, PRIVATE_URL_REASON } from './channel-url';
 import { pagerDutyEvent, slackMessage, type MessageContext } from './messages';
-
-const REQUEST_TIMEOUT_MS = 10_000;
 
 export interface ChannelAttempt {
   attempt: number;
@@ -26,10 +25,19 @@ export class TransientChannelError extends Error {
  * a delivery that is no longer pending is never sent again.
  */
 export class ChannelService {
+  private readonly http: ChannelHttp;
+
   constructor(
     private readonly db: Database,
-    private readonly options: { frontendUrl: string; logger: Logger },
-  ) {}
+    private readonly options: { frontendUrl: string; logger: Logger; allowPrivateUrls?: boolean },
+  ) {
+    this.http = new ChannelHttp({ allowPrivateUrls: options.allowPrivateUrls ?? false });
+  }
+
+  /** Closes the kept-alive connections to the receivers. */
+  close(): void {
+    this.http.close();
+  }
 
   async deliver(deliveryId: string, attempt: ChannelAttempt): Promise<ChannelOutcome> {
     const delivery = await this.db.prisma.notificationDelivery.findUnique({ where: { id: deliveryId } });
@@ -43,7 +51,12 @@ export class ChannelService {
     );
     if (!run) return this.finish(delivery, 'skipped', 'the run no longer exists', attempt);
     if (!channel || !isChannelKind(delivery.channel)) {
-      return this.finish(delivery, 'skipped', `no ${delivery.channel} channel is configured for the organization`, attempt);
+      return this.finish(
+        delivery,
+        'skipped',
+        `no ${delivery.channel} channel is configured for the organization`,
+        attempt,
+      );
     }
     const ctx: MessageContext = { delivery, run, frontendUrl: this.options.frontendUrl };
     let request: { url: string; body: unknown };
@@ -55,24 +68,29 @@ export class ChannelService {
       request = { url, body: event };
     }
 
-    let response: Response;
+    let status: number;
     try {
-      response = await fetch(request.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(request.body),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
+      status = await this.http.postJson(request.url, request.body);
     } catch (error) {
-      return this.retryOrFail(delivery, `could not reach the ${delivery.channel} endpoint: ${(error as Error).message}`, attempt);
+      // Refused before any connection: the reason says no more, so it tells the tenant nothing of the network.
+      if (isRefusedAddress(error)) return this.finish(delivery, 'failed', PRIVATE_URL_REASON, attempt);
+      return this.retryOrFail(
+        delivery,
+        `could not reach the ${delivery.channel} endpoint: ${(error as Error).message}`,
+        attempt,
+      );
     }
-    if (response.ok) return this.finish(delivery, 'sent', null, attempt);
-    const detail = `${delivery.channel} answered ${response.status}`;
-    if (response.status === 429 || response.status >= 500) return this.retryOrFail(delivery, detail, attempt);
+    if (status >= 200 && status < 300) return this.finish(delivery, 'sent', null, attempt);
+    const detail = `${delivery.channel} answered ${status}`;
+    if (status === 429 || status >= 500) return this.retryOrFail(delivery, detail, attempt);
     return this.finish(delivery, 'failed', detail, attempt);
   }
 
-  private async retryOrFail(delivery: NotificationDelivery, reason: string, attempt: ChannelAttempt): Promise<ChannelOutcome> {
+  private async retryOrFail(
+    delivery: NotificationDelivery,
+    reason: string,
+    attempt: ChannelAttempt,
+  ): Promise<ChannelOutcome> {
     if (attempt.attempt >= attempt.maxAttempts) return this.finish(delivery, 'failed', reason, attempt);
     await this.db.prisma.notificationDelivery.updateMany({
       where: { id: delivery.id, status: 'pending' },
@@ -89,9 +107,19 @@ export class ChannelService {
   ): Promise<ChannelOutcome> {
     await this.db.prisma.notificationDelivery.updateMany({
       where: { id: delivery.id, status: 'pending' },
-      data: { status, reason, attempts: attempt.attempt, address: delivery.channel, ...(status === 'sent' ? { sentAt: new Date() } : {}) },
+      data: {
+        status,
+        reason,
+        attempts: attempt.attempt,
+        address: delivery.channel,
+        ...(status === 'sent' ? { sentAt: new Date() } : {}),
+      },
     });
-    if (status !== 'sent') this.options.logger.warn({ deliveryId: delivery.id, channel: delivery.channel, reason }, `delivery ${status}`);
+    if (status !== 'sent')
+      this.options.logger.warn(
+        { deliveryId: delivery.id, channel: delivery.channel, reason },
+        `delivery ${status}`,
+      );
     return { status, ...(reason ? { reason } : {}) };
   }
 }

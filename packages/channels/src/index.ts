@@ -1,4 +1,9 @@
-export { ChannelService, TransientChannelError, type ChannelAttempt, type ChannelOutcome } from './channel-service';
+export {
+  ChannelService,
+  TransientChannelError,
+  type ChannelAttempt,
+  type ChannelOutcome,
+} from './channel-service';
 export {
   channelConfigSchemas,
   describeChannel,
@@ -10,3 +15,4 @@ export {
   type PagerDutyConfig,
 } from './channel-config';
 export { slackMessage, pagerDutyEvent } from './messages';
+export { refusedChannelUrl, PRIVATE_URL_REASON, type ChannelUrlPolicy } from './channel-url';

@@ -79,6 +79,11 @@ export const envSchema = z.object({
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** First notification retry delay; each next one doubles, 8 attempts in all (~32 min at 15 s). */
   NOTIFICATION_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(15_000),
+  /**
+   * Lets Slack and PagerDuty URLs lead to loopback, private, link-local and reserved addresses
+   * (a receiver on the cluster's own network). Off: tenants cannot make the worker call inside it.
+   */
+  CHANNEL_ALLOW_PRIVATE_URLS: booleanFlag.default(false),
   TEST_EMAIL_RATE_LIMIT: z.coerce.number().int().min(1).default(5),
   TEST_EMAIL_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
 

@@ -1,5 +1,11 @@
 import { Router } from 'express';
-import { channelConfigSchemas, describeChannel, isChannelKind, CHANNEL_KINDS } from '@herald/channels';
+import {
+  channelConfigSchemas,
+  describeChannel,
+  isChannelKind,
+  refusedChannelUrl,
+  CHANNEL_KINDS,
+} from '@herald/channels';
 import { AppError } from '../app-error';
 import type { ApiContext } from '../api-context';
 import { getAuth } from '../auth';
@@ -17,13 +23,24 @@ export function channelsRouter(ctx: ApiContext): Router {
 
   router.get('/channels', async (_req, res) => {
     const channels = await ctx.db.tenant.notificationChannel.findMany({ orderBy: { kind: 'asc' } });
-    res.json({ data: channels.filter((c) => isChannelKind(c.kind)).map((c) => describeChannel(c.kind as never, c.config)) });
+    res.json({
+      data: channels
+        .filter((c) => isChannelKind(c.kind))
+        .map((c) => describeChannel(c.kind as never, c.config)),
+    });
   });
 
   router.put('/channels/:kind', async (req, res) => {
     const auth = getAuth(res);
     const kind = kindOf(req.params.kind);
     const config = channelConfigSchemas[kind].parse(req.body ?? {});
+    const policy = { allowPrivateUrls: ctx.config.CHANNEL_ALLOW_PRIVATE_URLS };
+    const urls = Object.entries(config).filter(([field]) => field.endsWith('Url'));
+    const refused = urls.flatMap(([field, url]) => {
+      const message = typeof url === 'string' ? refusedChannelUrl(url, policy) : null;
+      return message ? [{ field, message }] : [];
+    });
+    if (refused.length) throw new AppError(400, 'invalid_request', 'The channel URL is not allowed', refused);
     await ctx.db.tenant.notificationChannel.upsert({
       where: { organizationId_kind: { organizationId: auth.organizationId, kind } },
       create: { organizationId: auth.organizationId, kind, config },

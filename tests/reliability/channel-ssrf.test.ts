@@ -3,13 +3,14 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { World, type Tenant } from '../support/world';
+import { World, type Tenant } from './support/world';
 
 /**
- * A tenant connects Slack or PagerDuty by giving a URL; the worker POSTs to it. Pointed at an
- * address inside Herald's network (here a server on the worker's loopback standing for an
- * internal admin endpoint or a cloud metadata service), that is a server-side request forgery,
- * and the delivery's reason ("answered 404", "ECONNREFUSED") is shown back to the tenant.
+ * A tenant connects Slack or PagerDuty by giving a URL; the worker POSTs to it. A URL that leads
+ * inside Herald's network (here a server on the worker's loopback standing for an internal admin
+ * endpoint or a cloud metadata service) would be a server-side request forgery, and the delivery's
+ * reason ("answered 404", "ECONNREFUSED") would tell the tenant what listens there. Such a URL is
+ * refused when it is stored (400), unless the operator sets CHANNEL_ALLOW_PRIVATE_URLS.
  */
 let world: World;
 let api: string;
