@@ -3,7 +3,7 @@ import { runInTenant, type Database, type NotificationPreference, type Tenant } 
 import { errorMessageOf } from './delivery-variables';
 import { TransientDeliveryError, describeError } from './errors';
 import { HANDED_OVER_REASON, SMTP_DISABLED_REASON } from './delivery-reasons';
-import { startHandOver, type HandOver } from './hand-over';
+import { HandOver } from './hand-over';
 import type { EmailRenderer, DeliverAttempt, DeliveryOutcome, EmailServiceOptions } from './email-service';
 import { automaticMailHeaders, brandingOf } from './mail-parts';
 import { classifySendError } from './send-errors';
@@ -112,7 +112,11 @@ export class DigestSender {
         unsubscribeUrl: unsubscribe,
       },
     );
-    let handOver: HandOver | undefined;
+    const handOver = new HandOver(
+      this.db.pool,
+      `UPDATE "NotificationDelivery" SET "messageId" = $3 WHERE id = ANY($1::text[]) AND "organizationId" = $2 AND status = 'pending'`,
+      (messageId) => [ids, job.organizationId, messageId],
+    );
     try {
       const { messageId } = await this.transport.send({
         from: this.config.from,
@@ -121,19 +125,13 @@ export class DigestSender {
         html: mail.html,
         text: mail.text,
         headers: automaticMailHeaders(unsubscribe),
-        beforeAccepted: async (messageId) => {
-          handOver = await startHandOver(
-            this.db.pool,
-            `UPDATE "NotificationDelivery" SET "messageId" = $3 WHERE id = ANY($1::text[]) AND "organizationId" = $2 AND status = 'pending'`,
-            [ids, job.organizationId, messageId],
-          );
-        },
+        beforeAccepted: (messageId) => handOver.mark(messageId),
       });
-      await handOver?.marked.catch(() => undefined);
+      await handOver.ended();
       this.logger.info({ digestKey: job.digestKey, runs: held.length, messageId }, 'digest sent');
       return finish('sent', null, { messageId, address, sentAt: new Date(), attempts: attempt.attempt });
     } catch (error) {
-      await handOver?.marked.catch(() => undefined);
+      await handOver.ended();
       const { kind, reason } = classifySendError(error);
       if (kind === 'permanent' || attempt.attempt >= attempt.maxAttempts)
         return finish('failed', reason, { messageId: null });

@@ -339,7 +339,11 @@ describe('EmailService.deliver', () => {
     const outcome = await service.deliver(delivery.id, ONCE);
     const row = await rowWhenStored;
     expect(row.messageId).toBe(outcome.messageId);
-    expect(await rowOf(delivery.id)).toMatchObject({ status: 'sent', messageId: outcome.messageId, reason: null });
+    expect(await rowOf(delivery.id)).toMatchObject({
+      status: 'sent',
+      messageId: outcome.messageId,
+      reason: null,
+    });
   });
 
   it('never sends again a mail its worker handed to the server before it stopped', async () => {
@@ -370,7 +374,9 @@ describe('EmailService.deliver', () => {
     await expect(service.deliver(delivery.id, ONCE)).rejects.toBeInstanceOf(TransientDeliveryError);
     expect(await rowOf(delivery.id)).toMatchObject({ status: 'pending', messageId: null });
     inbox.refuse(null);
-    expect(await service.deliver(delivery.id, { attempt: 2, maxAttempts: 3 })).toMatchObject({ status: 'sent' });
+    expect(await service.deliver(delivery.id, { attempt: 2, maxAttempts: 3 })).toMatchObject({
+      status: 'sent',
+    });
     expect(inbox.messages).toHaveLength(1);
   });
 

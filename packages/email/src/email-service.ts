@@ -12,7 +12,7 @@ import { checkRecipient } from './delivery-recipient';
 import { buildDeliveryVariables } from './delivery-variables';
 import { automaticMailHeaders, brandingOf } from './mail-parts';
 import { HANDED_OVER_REASON, SMTP_DISABLED_REASON } from './delivery-reasons';
-import { startHandOver, type HandOver } from './hand-over';
+import { HandOver } from './hand-over';
 import { digestKeyFor, digestWindow } from './digest-sender';
 import { describeError, TransientDeliveryError } from './errors';
 import { classifySendError } from './send-errors';
@@ -222,7 +222,13 @@ export class EmailService {
       return { status: 'already-done', reason: 'Another worker claimed this delivery' };
 
     let messageId: string;
-    let handOver: HandOver | undefined;
+    // Only the claim made by this attempt (attempts + 1) marks the row.
+    const handOver = new HandOver(
+      this.db.pool,
+      `UPDATE "NotificationDelivery" SET "messageId" = $3, "updatedAt" = ${NOW_UTC}
+       WHERE id = $1 AND "organizationId" = $2 AND status = 'pending' AND attempts = $4`,
+      (handedOver) => [delivery.id, delivery.organizationId, handedOver, delivery.attempts + 1],
+    );
     try {
       ({ messageId } = await sendTraced(
         this.transport,
@@ -233,9 +239,7 @@ export class EmailService {
           html: mail.html,
           text: mail.text,
           headers: automaticMailHeaders(unsubscribe),
-          beforeAccepted: async (handedOver) => {
-            handOver = await this.startHandOver(delivery, handedOver);
-          },
+          beforeAccepted: (handedOver) => handOver.mark(handedOver),
         },
         {
           deliveryId: delivery.id,
@@ -246,7 +250,7 @@ export class EmailService {
       ));
     } catch (error) {
       // The server did not take the mail: the hand-over mark, if written, is cleared below.
-      await handOver?.marked.catch(() => undefined);
+      await handOver.ended();
       const { kind, reason } = classifySendError(error);
       if (kind === 'permanent') return this.record(delivery, { status: 'failed', reason, address });
       if (attempt.attempt >= attempt.maxAttempts) {
@@ -267,11 +271,10 @@ export class EmailService {
     // would make the queue retry and send it twice. If it still cannot be written, the job ends
     // as `sent` and the outbox sweep records the row from the job's outcome.
     const sentAt = new Date();
-    await handOver?.marked.then(
-      (rows) => rows || log().warn({ messageId }, 'another worker took this delivery during the send'),
-      (error: unknown) =>
-        log().warn({ err: error, messageId }, 'could not mark the hand-over; recording the mail as sent'),
-    );
+    const mark = await handOver.ended();
+    if (mark.error)
+      log().warn({ err: mark.error, messageId }, 'could not mark the hand-over; recording the mail as sent');
+    else if (!mark.rows) log().warn({ messageId }, 'another worker took this delivery during the send');
     for (let attempt = 1; ; attempt++) {
       try {
         await this.record(delivery, { status: 'sent', reason: null, address, messageId, sentAt });
@@ -329,19 +332,6 @@ export class EmailService {
       run: withDates<TaskRun>(row?.run),
       preference: withDates<NotificationPreference>(row?.preference),
     };
-  }
-
-  /**
-   * Marks the delivery as handed to the SMTP server under `messageId`, as the server is about to
-   * take it (see hand-over.ts). Only the claim made by this attempt (attempts + 1) marks it.
-   */
-  private startHandOver(delivery: NotificationDelivery, messageId: string): Promise<HandOver> {
-    return startHandOver(
-      this.db.pool,
-      `UPDATE "NotificationDelivery" SET "messageId" = $3, "updatedAt" = ${NOW_UTC}
-       WHERE id = $1 AND "organizationId" = $2 AND status = 'pending' AND attempts = $4`,
-      [delivery.id, delivery.organizationId, messageId, delivery.attempts + 1],
-    );
   }
 
   /** Writes an outcome, only over a row that is still pending. Only a sent row keeps a message id. */

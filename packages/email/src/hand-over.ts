@@ -15,34 +15,57 @@ import type { Database } from '@herald/db';
  * If the mark then fails (PostgreSQL went down), the mail is out all the same: the live worker
  * records it as sent the usual way.
  */
-export interface HandOver {
-  /** Rows marked, once PostgreSQL has answered. */
-  readonly marked: Promise<number>;
-}
+export class HandOver {
+  private marked: Promise<number> | null = null;
+  private hasEnded = false;
 
-/**
- * Issues `sql` (an UPDATE that writes the mark) on a client of its own, so that it is on the
- * wire when this resolves. Resolves after the write, not after PostgreSQL's reply; rejects only
- * when no connection can be had, before anything is sent.
- */
-export async function startHandOver(
-  pool: Database['pool'],
-  sql: string,
-  values: unknown[],
-): Promise<HandOver> {
-  const client = await pool.connect();
-  // An idle client writes the query to its socket inside query(): nothing may be awaited in between.
-  const marked = client.query(sql, values).then(
-    (result) => {
+  /**
+   * `sql` is an UPDATE that writes the mark, given `values(messageId)`; it must change nothing
+   * once the row is no longer pending.
+   */
+  constructor(
+    private readonly pool: Database['pool'],
+    private readonly sql: string,
+    private readonly values: (messageId: string) => unknown[],
+  ) {}
+
+  /**
+   * The transport's beforeAccepted: issues the mark on a client of its own, so that the UPDATE is
+   * on the wire when this resolves (after the write, not after PostgreSQL's reply). Rejects, and
+   * so abandons the mail, when no connection can be had or the send has already ended.
+   */
+  async mark(messageId: string): Promise<void> {
+    const client = await this.pool.connect();
+    if (this.hasEnded) {
+      // nodemailer reads a refused message to its end all the same: no mark for a mail that is not going out.
       client.release();
-      return result.rowCount ?? 0;
-    },
-    (error: unknown) => {
-      client.release(error instanceof Error ? error : true);
-      throw error;
-    },
-  );
-  // Always observed: the caller looks at it only after the send.
-  marked.catch(() => undefined);
-  return { marked };
+      throw new Error('The send ended before the hand-over');
+    }
+    // An idle client writes the query to its socket inside query(): nothing may be awaited in between.
+    this.marked = client.query(this.sql, this.values(messageId)).then(
+      (result) => {
+        client.release();
+        return result.rowCount ?? 0;
+      },
+      (error: unknown) => {
+        client.release(error instanceof Error ? error : true);
+        throw error;
+      },
+    );
+    // Observed by ended(), after the send.
+    this.marked.catch(() => undefined);
+  }
+
+  /**
+   * Call once the send has ended, before writing the delivery's outcome: no mark is issued after
+   * this. Resolves with the rows the mark changed (0 without one), or the error that stopped it.
+   */
+  async ended(): Promise<{ rows: number; error?: unknown }> {
+    this.hasEnded = true;
+    if (!this.marked) return { rows: 0 };
+    return this.marked.then(
+      (rows) => ({ rows }),
+      (error: unknown) => ({ rows: 0, error }),
+    );
+  }
 }

@@ -1,6 +1,6 @@
 import type { SmtpConfig } from '@herald/config';
 import net from 'node:net';
-import { Transform } from 'node:stream';
+import { Transform, type Readable, type Writable } from 'node:stream';
 import nodemailer, { type Transporter } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
@@ -37,11 +37,49 @@ interface HookedMailData {
   beforeAccepted?: () => Promise<void>;
 }
 
+/** How long a message's bytes may take to leave for the server before the hook runs all the same. */
+const FLUSH_WAIT_MS = SOCKET_TIMEOUT_MS;
+
+type PipedStream = NodeJS.ReadableStream &
+  Partial<Pick<Readable, 'readableLength'>> &
+  Partial<Pick<Writable, 'writableLength'>> & { _readableState?: { pipes?: PipedStream[] } };
+
+/**
+ * The streams a message passes through after `stream`, down to the connection's socket. Node
+ * keeps a stream's pipe destinations in `_readableState.pipes`; nodemailer pipes the message
+ * through its own transforms and its DATA encoder into the socket.
+ */
+export function downstreamOf(stream: PipedStream): PipedStream[] {
+  const found: PipedStream[] = [];
+  const next = [...(stream._readableState?.pipes ?? [])];
+  while (next.length && found.length < 16) {
+    const current = next.shift()!;
+    found.push(current);
+    if (!(current instanceof net.Socket)) next.push(...(current._readableState?.pipes ?? []));
+  }
+  return found;
+}
+
+const isHoldingBytes = (stream: PipedStream) =>
+  (stream.readableLength ?? 0) > 0 || (stream.writableLength ?? 0) > 0;
+
+/** Resolves once every byte `stream` has passed on is with the kernel (nothing is left in this process). */
+export async function waitUntilFlushed(stream: PipedStream): Promise<void> {
+  const path = [stream, ...downstreamOf(stream)];
+  const deadline = Date.now() + FLUSH_WAIT_MS;
+  while (path.some(isHoldingBytes) && Date.now() < deadline)
+    await new Promise((resolve) => setImmediate(resolve));
+}
+
 /**
  * Passes the message through and holds its end until `hook` has resolved. nodemailer writes the
  * end-of-data line (CRLF.CRLF) only after the message stream ends, and a server stores a mail
  * only once that line arrives (RFC 5321 §4.1.1.4); if the hook fails, the stream fails and
  * nodemailer closes the connection mid-DATA, so the server drops the message.
+ *
+ * The hook runs once the whole message has left this process for the socket: what the hook
+ * writes is then followed by the end-of-data line alone, in the same turn of the event loop,
+ * rather than by whatever part of the message a slow reader had left waiting in its buffers.
  */
 function holdEndUntil(hook: () => Promise<void>): Transform {
   return new Transform({
@@ -49,10 +87,12 @@ function holdEndUntil(hook: () => Promise<void>): Transform {
       done(null, chunk);
     },
     flush(done) {
-      hook().then(
-        () => done(),
-        (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
-      );
+      waitUntilFlushed(this)
+        .then(hook)
+        .then(
+          () => done(),
+          (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+        );
     },
   });
 }
