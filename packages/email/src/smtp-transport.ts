@@ -34,7 +34,13 @@ function openSocket(host: string, port: number): (options: unknown, callback: So
 
 /** The hook of the mail nodemailer is streaming, carried in its data. */
 interface HookedMailData {
-  beforeAccepted?: () => Promise<void>;
+  beforeAccepted?: HeldEnd;
+}
+
+/** What holds a message's end: the hook, and whether the send it belongs to has already ended. */
+interface HeldEnd {
+  hook: () => Promise<void>;
+  hasEnded: () => boolean;
 }
 
 /** How long a message's bytes may take to leave for the server before the hook runs all the same. */
@@ -63,32 +69,48 @@ export function downstreamOf(stream: PipedStream): PipedStream[] {
 const isHoldingBytes = (stream: PipedStream) =>
   (stream.readableLength ?? 0) > 0 || (stream.writableLength ?? 0) > 0;
 
-/** Resolves once every byte `stream` has passed on is with the kernel (nothing is left in this process). */
-export async function waitUntilFlushed(stream: PipedStream): Promise<void> {
-  const path = [stream, ...downstreamOf(stream)];
+/**
+ * Resolves with true once every byte `stream` has passed on is with the kernel: the pipes reach
+ * the socket (nodemailer pipes the message into the connection only once the server has said
+ * 354 to DATA; the message may sit whole in the streams before that) and nothing is left in
+ * them. False when the send ends first (nodemailer reads a refused message into a sink of its
+ * own). Polls every millisecond: the wait covers the envelope's round trips as well.
+ */
+export async function waitUntilFlushed(
+  stream: PipedStream,
+  hasEnded: () => boolean = () => false,
+): Promise<boolean> {
   const deadline = Date.now() + FLUSH_WAIT_MS;
-  while (path.some(isHoldingBytes) && Date.now() < deadline)
-    await new Promise((resolve) => setImmediate(resolve));
+  for (;;) {
+    if (hasEnded()) return false;
+    const path = [stream, ...downstreamOf(stream)];
+    const hasReachedSocket = path.some((piped) => piped instanceof net.Socket);
+    if ((hasReachedSocket && !path.some(isHoldingBytes)) || Date.now() > deadline) return true;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
 }
 
 /**
- * Passes the message through and holds its end until `hook` has resolved. nodemailer writes the
- * end-of-data line (CRLF.CRLF) only after the message stream ends, and a server stores a mail
+ * Passes the message through and holds its end until the hook has resolved. nodemailer writes
+ * the end-of-data line (CRLF.CRLF) only after the message stream ends, and a server stores a mail
  * only once that line arrives (RFC 5321 §4.1.1.4); if the hook fails, the stream fails and
  * nodemailer closes the connection mid-DATA, so the server drops the message.
  *
  * The hook runs once the whole message has left this process for the socket: what the hook
  * writes is then followed by the end-of-data line alone, in the same turn of the event loop,
- * rather than by whatever part of the message a slow reader had left waiting in its buffers.
+ * rather than by the envelope's round trips and whatever part of the message was still queued.
  */
-function holdEndUntil(hook: () => Promise<void>): Transform {
+function holdEndUntil({ hook, hasEnded }: HeldEnd): Transform {
   return new Transform({
     transform(chunk, _encoding, done) {
       done(null, chunk);
     },
     flush(done) {
-      waitUntilFlushed(this)
-        .then(hook)
+      waitUntilFlushed(this, hasEnded)
+        .then(async (isLive) => {
+          if (!isLive) throw new Error('The send ended before the message was handed over');
+          await hook();
+        })
         .then(
           () => done(),
           (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
@@ -134,9 +156,9 @@ export function createSmtpTransport(smtp: SmtpConfig, options: SmtpTransportOpti
   // A factory, not a stream: nodemailer builds the message stream again if it sends a mail twice
   // over (a pooled connection that failed before the mail went out).
   transporter.use('stream', (mail, done) => {
-    const hook = (mail.data as HookedMailData).beforeAccepted;
+    const held = (mail.data as HookedMailData).beforeAccepted;
     // nodemailer's types name only a stream; its MimeNode calls a function for a fresh one each time.
-    if (hook) mail.message.transform((() => holdEndUntil(hook)) as unknown as Transform);
+    if (held) mail.message.transform((() => holdEndUntil(held)) as unknown as Transform);
     done();
   });
 
@@ -161,12 +183,21 @@ export function createSmtpTransport(smtp: SmtpConfig, options: SmtpTransportOpti
       const messageId = message.messageId();
       const raw = await message.build();
       const { beforeAccepted } = mail;
-      await transporter.sendMail({
-        // The envelope is set explicitly: the one address is the only RCPT TO, whatever the headers say.
-        envelope: { from: mail.from, to: [mail.to.address] },
-        raw,
-        ...(beforeAccepted ? { beforeAccepted: () => beforeAccepted(messageId) } : {}),
-      });
+      let hasEnded = false;
+      const held: HeldEnd | undefined = beforeAccepted && {
+        hook: () => beforeAccepted(messageId),
+        hasEnded: () => hasEnded,
+      };
+      await transporter
+        .sendMail({
+          // The envelope is set explicitly: the one address is the only RCPT TO, whatever the headers say.
+          envelope: { from: mail.from, to: [mail.to.address] },
+          raw,
+          ...(held ? { beforeAccepted: held } : {}),
+        })
+        .finally(() => {
+          hasEnded = true;
+        });
       return { messageId };
     },
     async verify(): Promise<void> {
