@@ -32,10 +32,22 @@ export function getAuth(res: Response): Auth {
 export function authenticate(db: Database, logger: Logger): RequestHandler {
   const cache = new Map<string, CachedToken>();
   const lastWritten = new Map<string, number>();
+  // One database lookup per token at a time: when an entry expires under load, the requests
+  // that arrive meanwhile share the lookup instead of each making their own.
+  const inFlight = new Map<string, Promise<CachedToken | null>>();
 
-  async function lookup(hash: string): Promise<CachedToken | null> {
+  function lookup(hash: string): Promise<CachedToken | null> {
     const cached = cache.get(hash);
-    if (cached && cached.cachedUntil > Date.now()) return cached;
+    if (cached && cached.cachedUntil > Date.now()) return Promise.resolve(cached);
+    let pending = inFlight.get(hash);
+    if (!pending) {
+      pending = findToken(hash).finally(() => inFlight.delete(hash));
+      inFlight.set(hash, pending);
+    }
+    return pending;
+  }
+
+  async function findToken(hash: string): Promise<CachedToken | null> {
     const token = await db.prisma.apiToken.findUnique({ where: { tokenHash: hash } });
     const now = new Date();
     if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= now)) {
