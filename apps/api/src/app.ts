@@ -35,7 +35,8 @@ export function createApp(ctx: ApiContext): express.Express {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  app.use(express.urlencoded({ extended: false, limit: '4kb' }));
+  // Only the one-click unsubscribe POST is a form (RFC 8058); the API is JSON.
+  app.use('/unsubscribe', express.urlencoded({ extended: false, limit: '4kb' }));
   app.use(unsubscribeRouter(ctx));
   mountDashboard(app, ctx);
 
