@@ -3,27 +3,24 @@ import type pg from 'pg';
 import { RUN_SWEEP_AGE_MS } from './constants';
 import type { TaskJobData } from './jobs';
 
-export interface UnfinishedRunHandlers {
-  /** The run's job was failed by BullMQ (e.g. stalled too often) and the ledger never heard of it. */
-  onFailed(job: Job<TaskJobData>): Promise<unknown>;
-  /** The run's job is gone from Redis (never added, or lost with its data): nothing will run it. */
-  onLost(run: {
-    id: string;
-    task: string;
-    organizationId: string;
-    userId: string;
-    scheduleName: string | null;
-    attempts: number;
-  }): Promise<unknown>;
-}
-
-interface SweptRow {
+/** An unfinished run as the sweep reads it from the ledger. */
+export interface UnfinishedRun {
   id: string;
   task: string;
   organizationId: string;
   userId: string;
   scheduleName: string | null;
   attempts: number;
+}
+
+export interface UnfinishedRunHandlers {
+  /** The run's job was failed by BullMQ (e.g. stalled too often) and the ledger never heard of it. */
+  onFailed(job: Job<TaskJobData>): Promise<unknown>;
+  /** The run's job is gone from Redis (never added, or lost with its data): nothing will run it. */
+  onLost(run: UnfinishedRun): Promise<unknown>;
+}
+
+interface SweptRow extends UnfinishedRun {
   /** As text: handed back as the next page's cursor exactly as PostgreSQL wrote it. */
   updatedAt: string;
 }
