@@ -9,6 +9,7 @@ export { createQueues, type HeraldQueues, type TaskJobData } from './jobs';
 export { RunLedger, deliveryIdFor, type NewRun, type RunEnd } from './ledger';
 export { TaskClient, type EnqueueOptions, type ChordResult, type CancelOutcome } from './task-client';
 export { startTaskWorker, type TaskWorkerOptions } from './task-worker';
+export { createRunSweep, type UnfinishedRun, type UnfinishedRunHandlers } from './run-sweep';
 export { startNotificationWorker, type DeliverFn, type DeliverResult, type DigestJobData, type SendDigestFn, type DeliveryAttempt, type NotificationWorkerOptions } from './notification-worker';
 export { enqueueDeliveries, sweepPendingDeliveries, type NotificationJobData } from './outbox';
 export { closeWithGrace } from './close-worker';
