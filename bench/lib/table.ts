@@ -12,7 +12,8 @@ export interface Row {
 }
 
 export const rate = (value: number, unit: string) => `${Math.round(value).toLocaleString('en-US')} ${unit}`;
-export const ms = (value: number) => `${value < 10 ? value.toFixed(1) : Math.round(value)} ms`;
+export const ms = (value: number) =>
+  `${value < 0.1 ? value.toFixed(3) : value < 10 ? value.toFixed(1) : Math.round(value)} ms`;
 export const mb = (value: number) => `${Math.round(value)} MB`;
 
 function cells(row: Row): string[] {
