@@ -197,8 +197,16 @@ export function startTaskWorker(options: TaskWorkerOptions) {
       if (updated) logger.warn({ task: run.task, runId: run.id }, 'run lost from the queue recorded as failed');
     },
   });
+  let isSweeping = false;
   const sweep = setInterval(() => {
-    sweepUnfinishedRuns().catch((error: unknown) => logger.warn({ err: error }, 'run sweep failed'));
+    // A slow page (a busy Redis) is not overtaken by the next one.
+    if (isSweeping) return;
+    isSweeping = true;
+    sweepUnfinishedRuns()
+      .catch((error: unknown) => logger.warn({ err: error }, 'run sweep failed'))
+      .finally(() => {
+        isSweeping = false;
+      });
   }, options.sweepIntervalMs ?? RUN_SWEEP_INTERVAL_MS);
   sweep.unref();
   worker.on('error', (error) => logger.error({ err: error }, 'task worker error'));
