@@ -1,4 +1,6 @@
 export { createDatabase, type Database, type DatabaseOptions, type Prisma, type TenantPrisma } from './client';
+/** A client checked out of Database['pool']. */
+export type { PoolClient } from 'pg';
 export { runInTenant, currentTenant, requireTenant, MissingTenantError, type Tenant } from './tenant-context';
 export { applyMigrations, readMigrations, MigrationError, DEFAULT_MIGRATIONS_DIR, type MigrateResult } from './migrate';
 export { Prisma as PrismaNamespace } from './generated/prisma/client';

@@ -69,28 +69,48 @@ describe('dev inbox with the pooled SMTP transport', () => {
     expect(received?.headers.to).toBe('Ada <ada@acme.test>');
   });
 
-  it('holds the end of data until beforeAccepted has resolved: the server has stored nothing before', async () => {
-    let storedDuringHook: number | null = null;
+  it('holds the end of data while the hand-over is prepared, and writes the record right before it', async () => {
+    let storedWhilePreparing: number | null = null;
+    const recordWrites: number[] = [];
     let handedOver = '';
     const sent = await transport.send({
       ...mail('held'),
-      beforeAccepted: async (messageId) => {
+      prepareHandOver: async (messageId) => {
         handedOver = messageId;
         await new Promise((resolve) => setTimeout(resolve, 200));
-        storedDuringHook = inbox.messages.length;
+        storedWhilePreparing = inbox.messages.length;
+        return () => recordWrites.push(inbox.messages.length);
       },
     });
-    expect(storedDuringHook).toBe(0);
+    expect(storedWhilePreparing).toBe(0);
+    // Written once, before the server could store the mail.
+    expect(recordWrites).toEqual([0]);
     expect(handedOver).toBe(sent.messageId);
     const [received] = await inbox.waitForMessages(1);
     expect(received?.messageId).toBe(sent.messageId);
   });
 
-  it('abandons the mail when beforeAccepted fails: the server stores nothing, the pool goes on', async () => {
+  it('writes no record for a mail the server refuses before DATA', async () => {
+    inbox.refuse('reject');
+    let writes = 0;
+    await sendError(
+      transport.send({
+        ...mail('refused'),
+        prepareHandOver: () => Promise.resolve(() => writes++),
+      }),
+    );
+    inbox.refuse(null);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(writes).toBe(0);
+    await transport.send(mail('after'));
+    expect((await inbox.waitForMessages(1)).map((m) => m.subject)).toEqual(['after']);
+  });
+
+  it('abandons the mail when the hand-over cannot be prepared: the server stores nothing, the pool goes on', async () => {
     const error = await sendError(
       transport.send({
         ...mail('abandoned'),
-        beforeAccepted: () => Promise.reject(new Error('database unreachable')),
+        prepareHandOver: () => Promise.reject(new Error('database unreachable')),
       }),
     );
     expect(String(error)).toContain('database unreachable');

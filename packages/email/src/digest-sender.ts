@@ -125,7 +125,7 @@ export class DigestSender {
         html: mail.html,
         text: mail.text,
         headers: automaticMailHeaders(unsubscribe),
-        beforeAccepted: (messageId) => handOver.mark(messageId),
+        prepareHandOver: (messageId) => handOver.prepare(messageId),
       });
       await handOver.ended();
       this.logger.info({ digestKey: job.digestKey, runs: held.length, messageId }, 'digest sent');

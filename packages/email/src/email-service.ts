@@ -239,7 +239,7 @@ export class EmailService {
           html: mail.html,
           text: mail.text,
           headers: automaticMailHeaders(unsubscribe),
-          beforeAccepted: (handedOver) => handOver.mark(handedOver),
+          prepareHandOver: (handedOver) => handOver.prepare(handedOver),
         },
         {
           deliveryId: delivery.id,

@@ -1,4 +1,4 @@
-import type { Database } from '@herald/db';
+import type { Database, PoolClient } from '@herald/db';
 
 /**
  * The hand-over mark: a pending delivery row that holds a Message-ID was handed to the SMTP
@@ -7,15 +7,15 @@ import type { Database } from '@herald/db';
  *
  * Exactly-once is out of reach over SMTP: between a durable record and the end-of-data line
  * that makes the server take the mail, a crash always leaves one of the two undone. Herald
- * keeps that window as small as it can be. The mark's UPDATE is written to PostgreSQL's socket,
- * and the end-of-data line to the SMTP server's right after it, in the same turn of the event
- * loop, without waiting for the UPDATE's reply: a process killed between the two writes is
- * the only one whose mail is lost (recorded as sent, never arrived), and that window is a few
- * microseconds of CPU, where waiting for the commit first made it a database round trip.
- * If the mark then fails (PostgreSQL went down), the mail is out all the same: the live worker
- * records it as sent the usual way.
+ * makes that gap as small as it can be. Once the whole message is with the server, the mark's
+ * UPDATE is written to PostgreSQL's socket and the end-of-data line to the SMTP server's in one
+ * synchronous step, one write right after the other with no other code in between, and the
+ * UPDATE's reply is read after the send. Only a process killed between those two system calls
+ * loses its mail (recorded as sent, never arrived). If the mark then fails (PostgreSQL went
+ * down), the mail is out all the same: the live worker records it as sent the usual way.
  */
 export class HandOver {
+  private client: PoolClient | null = null;
   private marked: Promise<number> | null = null;
   private hasEnded = false;
 
@@ -30,18 +30,26 @@ export class HandOver {
   ) {}
 
   /**
-   * The transport's beforeAccepted: issues the mark on a client of its own, so that the UPDATE is
-   * on the wire when this resolves (after the write, not after PostgreSQL's reply). Rejects, and
-   * so abandons the mail, when no connection can be had or the send has already ended.
+   * The transport's prepareHandOver: takes a client of its own and resolves with the function
+   * that writes the mark, synchronously, on that idle client. Rejects, and so abandons the mail,
+   * when no connection can be had or the send has already ended.
    */
-  async mark(messageId: string): Promise<void> {
+  async prepare(messageId: string): Promise<() => void> {
     const client = await this.pool.connect();
     if (this.hasEnded) {
       // nodemailer reads a refused message to its end all the same: no mark for a mail that is not going out.
       client.release();
       throw new Error('The send ended before the hand-over');
     }
-    // An idle client writes the query to its socket inside query(): nothing may be awaited in between.
+    this.client = client;
+    return () => this.issue(messageId);
+  }
+
+  private issue(messageId: string): void {
+    const client = this.client;
+    if (!client || this.marked || this.hasEnded) return;
+    this.client = null;
+    // An idle client writes the query to its socket inside query(), before this returns.
     this.marked = client.query(this.sql, this.values(messageId)).then(
       (result) => {
         client.release();
@@ -62,6 +70,8 @@ export class HandOver {
    */
   async ended(): Promise<{ rows: number; error?: unknown }> {
     this.hasEnded = true;
+    this.client?.release();
+    this.client = null;
     if (!this.marked) return { rows: 0 };
     return this.marked.then(
       (rows) => ({ rows }),

@@ -66,7 +66,7 @@ describe('waitUntilFlushed', () => {
   });
 });
 
-describe('beforeAccepted', () => {
+describe('prepareHandOver', () => {
   it('runs once the whole message has left for a slow server: only the end-of-data line follows it', async () => {
     let resumedAt: number | null = null;
     let isStored = false;
@@ -103,20 +103,24 @@ describe('beforeAccepted', () => {
     // Larger than what the kernel buffers of a loopback connection hold.
     const html = `<p>${'x'.repeat(16 * 1024 * 1024)}</p>`;
     let seen: { hasResumed: boolean; isStored: boolean } | null = null;
+    let storedAtRecord: boolean | null = null;
     await transport.send({
       from: 'Herald <no-reply@herald.test>',
       to: { address: 'ada@acme.test' },
       subject: 'whole',
       html,
       text: 'whole',
-      beforeAccepted: () => {
+      prepareHandOver: () => {
         seen = { hasResumed: resumedAt !== null, isStored };
-        return Promise.resolve();
+        return Promise.resolve(() => {
+          storedAtRecord = isStored;
+        });
       },
     });
     await transport.close();
     server.close();
     expect(seen).toEqual({ hasResumed: true, isStored: false });
+    expect(storedAtRecord).toBe(false);
     expect(isStored).toBe(true);
   }, 30_000);
 });

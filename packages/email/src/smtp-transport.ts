@@ -32,15 +32,51 @@ function openSocket(host: string, port: number): (options: unknown, callback: So
   };
 }
 
-/** The hook of the mail nodemailer is streaming, carried in its data. */
+/** The hand-over of the mail nodemailer is streaming, carried in its data. */
 interface HookedMailData {
-  beforeAccepted?: HeldEnd;
+  heldEnd?: HeldEnd;
 }
 
-/** What holds a message's end: the hook, and whether the send it belongs to has already ended. */
+/**
+ * What holds a message's end: the preparation of the hand-over record, whether the send it
+ * belongs to has already ended, and the undoing of an armed socket.
+ */
 interface HeldEnd {
-  hook: () => Promise<void>;
+  prepare: () => Promise<() => void>;
   hasEnded: () => boolean;
+  disarm: (() => void) | null;
+}
+
+/** The end-of-data lines nodemailer's DATA encoder writes, by what the message ended with. */
+const END_OF_DATA = new Set(['.\r\n', '\n.\r\n', '\r\n.\r\n']);
+
+function isEndOfData(chunk: unknown): boolean {
+  if (typeof chunk === 'string') return END_OF_DATA.has(chunk);
+  return Buffer.isBuffer(chunk) && chunk.length <= 5 && END_OF_DATA.has(chunk.toString('latin1'));
+}
+
+/**
+ * Makes the socket call `beforeEnd` right before it writes the end-of-data line, in the same
+ * synchronous step. Armed only once every byte of the message is written, so the next writes are
+ * at most a line break and that line. Returns what undoes it.
+ */
+function armEndOfData(socket: net.Socket, beforeEnd: () => void): () => void {
+  const own = Object.getOwnPropertyDescriptor(socket, 'write');
+  const write = socket.write.bind(socket);
+  const disarm = () => {
+    if (socket.write !== armed) return;
+    if (own) Object.defineProperty(socket, 'write', own);
+    else delete (socket as { write?: unknown }).write;
+  };
+  const armed = ((...args: Parameters<net.Socket['write']>) => {
+    if (isEndOfData(args[0])) {
+      disarm();
+      beforeEnd();
+    }
+    return write(...args);
+  }) as net.Socket['write'];
+  socket.write = armed;
+  return disarm;
 }
 
 /** How long a message's bytes may take to leave for the server before the hook runs all the same. */
@@ -91,25 +127,31 @@ export async function waitUntilFlushed(
 }
 
 /**
- * Passes the message through and holds its end until the hook has resolved. nodemailer writes
- * the end-of-data line (CRLF.CRLF) only after the message stream ends, and a server stores a mail
- * only once that line arrives (RFC 5321 §4.1.1.4); if the hook fails, the stream fails and
- * nodemailer closes the connection mid-DATA, so the server drops the message.
+ * Passes the message through and holds its end until the hand-over is prepared. nodemailer
+ * writes the end-of-data line (CRLF.CRLF) only after the message stream ends, and a server
+ * stores a mail only once that line arrives (RFC 5321 §4.1.1.4); if the preparation fails, the
+ * stream fails and nodemailer closes the connection mid-DATA, so the server drops the message.
  *
- * The hook runs once the whole message has left this process for the socket: what the hook
- * writes is then followed by the end-of-data line alone, in the same turn of the event loop,
- * rather than by the envelope's round trips and whatever part of the message was still queued.
+ * Once the whole message has left this process for the socket, the record is prepared, the
+ * socket armed so that the record's write and the end-of-data line's follow one another in one
+ * synchronous step, and the end let through.
  */
-function holdEndUntil({ hook, hasEnded }: HeldEnd): Transform {
+function holdEndUntil(held: HeldEnd): Transform {
   return new Transform({
     transform(chunk, _encoding, done) {
       done(null, chunk);
     },
     flush(done) {
-      waitUntilFlushed(this, hasEnded)
+      waitUntilFlushed(this, held.hasEnded)
         .then(async (isLive) => {
           if (!isLive) throw new Error('The send ended before the message was handed over');
-          await hook();
+          const writeRecord = await held.prepare();
+          const socket = downstreamOf(this).find(
+            (piped): piped is PipedStream & net.Socket => piped instanceof net.Socket,
+          );
+          // No socket in sight (the flush wait timed out): write the record now, a step early.
+          if (socket) held.disarm = armEndOfData(socket, writeRecord);
+          else writeRecord();
         })
         .then(
           () => done(),
@@ -156,7 +198,7 @@ export function createSmtpTransport(smtp: SmtpConfig, options: SmtpTransportOpti
   // A factory, not a stream: nodemailer builds the message stream again if it sends a mail twice
   // over (a pooled connection that failed before the mail went out).
   transporter.use('stream', (mail, done) => {
-    const held = (mail.data as HookedMailData).beforeAccepted;
+    const held = (mail.data as HookedMailData).heldEnd;
     // nodemailer's types name only a stream; its MimeNode calls a function for a fresh one each time.
     if (held) mail.message.transform((() => holdEndUntil(held)) as unknown as Transform);
     done();
@@ -182,21 +224,24 @@ export function createSmtpTransport(smtp: SmtpConfig, options: SmtpTransportOpti
       }).compile();
       const messageId = message.messageId();
       const raw = await message.build();
-      const { beforeAccepted } = mail;
+      const { prepareHandOver } = mail;
       let hasEnded = false;
-      const held: HeldEnd | undefined = beforeAccepted && {
-        hook: () => beforeAccepted(messageId),
+      const heldEnd: HeldEnd | undefined = prepareHandOver && {
+        prepare: () => prepareHandOver(messageId),
         hasEnded: () => hasEnded,
+        disarm: null,
       };
       await transporter
         .sendMail({
           // The envelope is set explicitly: the one address is the only RCPT TO, whatever the headers say.
           envelope: { from: mail.from, to: [mail.to.address] },
           raw,
-          ...(held ? { beforeAccepted: held } : {}),
+          ...(heldEnd ? { heldEnd } : {}),
         })
         .finally(() => {
           hasEnded = true;
+          // A connection that failed before its end-of-data line goes back to writing as usual.
+          heldEnd?.disarm?.();
         });
       return { messageId };
     },

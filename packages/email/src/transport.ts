@@ -8,12 +8,14 @@ export interface OutgoingMail {
   text: string;
   headers?: Record<string, string>;
   /**
-   * Called with the mail's Message-ID once the whole message is with the server and before the
-   * end-of-data line that makes the server take it. What it writes is in place before the server
-   * can accept the mail, so a process that dies at any later point leaves that record behind.
-   * If it throws, the transaction is abandoned: the server drops the message and send() fails.
+   * Prepares a record of the hand-over. Called with the mail's Message-ID once the whole message
+   * is with the server, before the end-of-data line that makes the server take it; resolves with
+   * a function that the transport calls right before it writes that line, in the same
+   * synchronous step, so the record is on its way before the server can accept the mail and no
+   * other code runs between the two. If the promise rejects, the transaction is abandoned: the
+   * server drops the message and send() fails.
    */
-  beforeAccepted?: (messageId: string) => Promise<void>;
+  prepareHandOver?: (messageId: string) => Promise<() => void>;
 }
 
 export interface SentMail {
