@@ -25,8 +25,13 @@ export interface Database {
 /** One pg pool shared by the Prisma client and Herald's batched statements. */
 export function createDatabase({ url, poolSize = 10 }: DatabaseOptions): Database {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000 });
-  // An idle client that loses its connection (database restart) must not crash the process.
+  // A client that loses its connection (database restart, a proxy resetting it) must not crash
+  // the process. The pool listens on idle clients only; a checked-out client (a transaction, the
+  // hand-over mark) emits 'error' as well as failing its queries, so every client gets a listener
+  // for its whole life. The failed query is what its caller sees, and the pool drops the client
+  // when it is released.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
