@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { simpleParser, type AddressObject } from 'mailparser';
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { AddressObject } from 'mailparser';
+import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { startInboxHttp, type InboxHttp } from './dev-inbox-http';
 import type { ReceivedMail } from './received-mail';
 
@@ -65,6 +65,8 @@ const addressText = (value: AddressObject | AddressObject[] | undefined) =>
  * `herald demo`. Plain SMTP without STARTTLS or required AUTH, so any client can talk to it.
  */
 export async function startDevInbox(options: DevInboxOptions = {}): Promise<DevInbox> {
+  // Loaded here, not with the package: a worker that never starts an inbox does not carry them.
+  const [{ simpleParser }, { SMTPServer }] = await Promise.all([import('mailparser'), import('smtp-server')]);
   const host = options.host ?? '127.0.0.1';
   const messages: ReceivedMail[] = [];
   const waiters = new Set<() => void>();

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -247,5 +247,55 @@ describe('compileAll', () => {
     await expect(new TemplateRenderer({ templatesDir: dir }).compileAll()).rejects.toThrow(
       /"digest".*subject\.hbs/,
     );
+  });
+});
+
+describe('compiled MJML kept between starts', () => {
+  async function scratch(): Promise<string> {
+    const dir = await mkdtemp(path.join(tmpdir(), 'herald-compiled-'));
+    scratchDirs.push(dir);
+    return dir;
+  }
+
+  it('a second start reads what the first compiled, and a changed template is compiled again', async () => {
+    const compiledDir = await scratch();
+    await new TemplateRenderer({ compiledDir }).compileAll();
+    const kept = await readdir(compiledDir);
+    expect(kept.every((name) => /^[a-z-]+-[0-9a-f]{32}\.html$/.test(name))).toBe(true);
+    expect(kept.map((name) => name.replace(/-[0-9a-f]{32}\.html$/, '')).sort()).toEqual([...TEMPLATE_NAMES].sort());
+
+    // Proof that the kept file is what a later start uses: mark it, and the mark shows in the mail.
+    const file = path.join(compiledDir, kept.find((name) => name.startsWith('task-completion-')) ?? '');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('</body>', '<p>kept-marker</p></body>'));
+    const later = new TemplateRenderer({ compiledDir });
+    await later.compileAll();
+    expect(later.renderPreview('task-completion', { format: 'html' })).toContain('kept-marker');
+
+    // Another source (the footer partial, which every template includes) is another file.
+    const edited = await templatesWith('partials/footer.mjml', (source) =>
+      source.replace('</mj-section>', '<mj-column><mj-text>edited footer</mj-text></mj-column></mj-section>'),
+    );
+    const afterEdit = new TemplateRenderer({ templatesDir: edited, compiledDir });
+    await afterEdit.compileAll();
+    const html = afterEdit.renderPreview('task-completion', { format: 'html' });
+    expect(html).toContain('edited footer');
+    expect(html).not.toContain('kept-marker');
+    expect((await readdir(compiledDir)).length).toBe(2 * TEMPLATE_NAMES.length);
+  });
+
+  it('keeps nothing from a template that fails, and compiles all the same where it cannot write', async () => {
+    const compiledDir = await scratch();
+    const broken = await templatesWith('digest/body.mjml', (source) =>
+      source.replace('background-color="#ffffff"', 'background-color="{{brand_color}}"'),
+    );
+    await expect(new TemplateRenderer({ templatesDir: broken, compiledDir }).compileAll()).rejects.toThrow(/"digest"/);
+    expect((await readdir(compiledDir)).filter((name) => name.startsWith('digest-'))).toEqual([]);
+
+    // A folder that cannot be made (it would sit under a file): refused to root as well.
+    const notAFolder = path.join(await scratch(), 'a-file');
+    await writeFile(notAFolder, '');
+    const renderer = new TemplateRenderer({ compiledDir: path.join(notAFolder, 'compiled') });
+    await renderer.compileAll();
+    expect(renderer.renderPreview('digest', { format: 'html' })).toMatch(/^<!doctype html>/i);
   });
 });

@@ -1,7 +1,7 @@
 import Handlebars from 'handlebars';
 import { RendererNotReadyError, TemplateCompileError, UnknownTemplateError } from './errors';
 import { toSubjectLine } from './format';
-import { compileMjml } from './mjml-compiler';
+import { compileMjml, DEFAULT_COMPILED_DIR } from './mjml-compiler';
 import {
   describeTemplates,
   findCatalogEntry,
@@ -49,12 +49,15 @@ const SAMPLE_UNSUBSCRIBE_URL = 'https://herald.example.com/unsubscribe/sample-to
 export class TemplateRenderer {
   private readonly handlebars = Handlebars.create();
   private readonly templatesDir: string;
+  private readonly compiledDir: string | null;
   private readonly compiled = new Map<string, CompiledTemplate>();
   private readonly subjects = new Map<string, Fill>();
   private compiling: Promise<void> | null = null;
 
-  constructor(options: { templatesDir?: string } = {}) {
+  /** `compiledDir`: where compiled MJML is kept between starts (see compileMjml); null: nowhere. */
+  constructor(options: { templatesDir?: string; compiledDir?: string | null } = {}) {
     this.templatesDir = options.templatesDir ?? DEFAULT_TEMPLATES_DIR;
+    this.compiledDir = options.compiledDir === undefined ? DEFAULT_COMPILED_DIR : options.compiledDir;
   }
 
   /** Compiles every template; throws TemplateCompileError naming the first broken one. Safe to call twice. */
@@ -69,7 +72,7 @@ export class TemplateRenderer {
 
   private async compileOne(name: string): Promise<void> {
     const source = await loadTemplateSource(name, this.templatesDir);
-    const html = await compileMjml(source);
+    const html = await compileMjml(source, { compiledDir: this.compiledDir });
     const template: CompiledTemplate = {
       // HTML is filled with Handlebars' escaping on: every value lands in the page as text.
       html: this.compileHandlebars(name, 'body.mjml', html, false),
