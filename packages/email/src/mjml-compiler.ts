@@ -10,7 +10,9 @@ import type { TemplateSource } from './template-source';
  * Compiled templates are kept here between starts (the usual node_modules/.cache convention);
  * the Docker images fill it at build time, so a worker never loads MJML (~60 MB) at all.
  */
-export const DEFAULT_COMPILED_DIR = fileURLToPath(new URL('../node_modules/.cache/herald-templates/', import.meta.url));
+export const DEFAULT_COMPILED_DIR = fileURLToPath(
+  new URL('../node_modules/.cache/herald-templates/', import.meta.url),
+);
 
 const MUSTACHE = /\{\{[^{}]*\}\}/g;
 const INCLUDE = /<mj-include\s+path="([^"]+)"/g;
@@ -26,10 +28,14 @@ function countMustaches(text: string): Map<string, number> {
 
 /** The files a template's body includes, and the files they include, in order. */
 async function readIncludes(mjml: string, fromFile: string, depth = 0): Promise<string[]> {
-  const paths = [...mjml.matchAll(INCLUDE)].map((match) => path.resolve(path.dirname(fromFile), match[1] ?? ''));
+  const paths = [...mjml.matchAll(INCLUDE)].map((match) =>
+    path.resolve(path.dirname(fromFile), match[1] ?? ''),
+  );
   const files = await Promise.all(paths.map((file) => readFile(file, 'utf8').catch(() => '')));
   if (depth >= 5) return files;
-  const nested = await Promise.all(files.map((text, index) => readIncludes(text, paths[index] ?? fromFile, depth + 1)));
+  const nested = await Promise.all(
+    files.map((text, index) => readIncludes(text, paths[index] ?? fromFile, depth + 1)),
+  );
   return files.flatMap((text, index) => [text, ...(nested[index] ?? [])]);
 }
 

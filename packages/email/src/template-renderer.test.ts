@@ -262,7 +262,9 @@ describe('compiled MJML kept between starts', () => {
     await new TemplateRenderer({ compiledDir }).compileAll();
     const kept = await readdir(compiledDir);
     expect(kept.every((name) => /^[a-z-]+-[0-9a-f]{32}\.html$/.test(name))).toBe(true);
-    expect(kept.map((name) => name.replace(/-[0-9a-f]{32}\.html$/, '')).sort()).toEqual([...TEMPLATE_NAMES].sort());
+    expect(kept.map((name) => name.replace(/-[0-9a-f]{32}\.html$/, '')).sort()).toEqual(
+      [...TEMPLATE_NAMES].sort(),
+    );
 
     // Proof that the kept file is what a later start uses: mark it, and the mark shows in the mail.
     const file = path.join(compiledDir, kept.find((name) => name.startsWith('task-completion-')) ?? '');
@@ -288,7 +290,9 @@ describe('compiled MJML kept between starts', () => {
     const broken = await templatesWith('digest/body.mjml', (source) =>
       source.replace('background-color="#ffffff"', 'background-color="{{brand_color}}"'),
     );
-    await expect(new TemplateRenderer({ templatesDir: broken, compiledDir }).compileAll()).rejects.toThrow(/"digest"/);
+    await expect(new TemplateRenderer({ templatesDir: broken, compiledDir }).compileAll()).rejects.toThrow(
+      /"digest"/,
+    );
     expect((await readdir(compiledDir)).filter((name) => name.startsWith('digest-'))).toEqual([]);
 
     // A folder that cannot be made (it would sit under a file): refused to root as well.
