@@ -104,7 +104,7 @@ export async function runEmailBench({ quick, sizes }: { quick: boolean; sizes?: 
   const naiveMails = sizes?.naiveMails ?? mails;
   const mjmlRenders = sizes?.mjmlRenders ?? (quick ? 40 : 150);
   const fills = sizes?.fills ?? (quick ? 3000 : 20_000);
-  const inbox: DevInbox = await startDevInbox();
+  const inbox: DevInbox = await startDevInbox({ keep: 'headers' });
   const smtp = {
     host: '127.0.0.1',
     port: inbox.smtpPort,

@@ -69,6 +69,28 @@ describe('dev inbox with the pooled SMTP transport', () => {
     expect(received?.headers.to).toBe('Ada <ada@acme.test>');
   });
 
+  it("keep: 'headers' records the envelope and headers only, for load tests", async () => {
+    const light = await startDevInbox({ keep: 'headers' });
+    const sender = createSmtpTransport(smtpTo(light.smtpPort));
+    try {
+      const { messageId } = await sender.send(mail('Plain subject'));
+      const [received] = await light.waitForMessages(1);
+      expect(received).toMatchObject({
+        to: ['ada@acme.test'],
+        envelopeFrom: 'no-reply@herald.test',
+        subject: 'Plain subject',
+        messageId,
+        text: '',
+        html: '',
+        raw: '',
+      });
+      expect(received?.headers['x-herald-test']).toBe('yes');
+    } finally {
+      await sender.close();
+      await light.close();
+    }
+  });
+
   it('holds the end of data while the hand-over is prepared, and writes the record right before it', async () => {
     let storedWhilePreparing: number | null = null;
     const recordWrites: number[] = [];

@@ -29,6 +29,12 @@ export interface DevInboxOptions {
   /** null or undefined: no HTTP inbox; 0: a free port. */
   httpPort?: number | null;
   host?: string;
+  /**
+   * 'headers' keeps only the envelope and the header block (subject, Message-ID...), with text,
+   * html and raw left empty: a sink for load tests, where parsing every body would cost more
+   * than the sender it measures. 'all' (the default) parses the whole mail.
+   */
+  keep?: 'all' | 'headers';
 }
 
 const MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
@@ -57,6 +63,27 @@ function headerRecord(lines: ReadonlyArray<{ key: string; line: string }>): Reco
   return headers;
 }
 
+/** The envelope and headers of a mail, without parsing its body. */
+function headersOnly(raw: Buffer, session: SMTPServerSession): Omit<ReceivedMail, 'id'> {
+  const end = raw.indexOf('\r\n\r\n');
+  const block = raw.toString('utf8', 0, end < 0 ? raw.length : end).replace(/\r\n[ \t]+/g, ' ');
+  const lines = block.split('\r\n').map((line) => ({ key: line.slice(0, line.indexOf(':')), line }));
+  const headers = headerRecord(lines.filter(({ key }) => key.length > 0));
+  return {
+    to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
+    from: headers.from ?? '',
+    envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+    // As sent: an encoded word (=?UTF-8?...?=) stays encoded.
+    subject: headers.subject ?? '',
+    text: '',
+    html: '',
+    headers,
+    messageId: headers['message-id'] ?? '',
+    raw: '',
+    receivedAt: new Date(),
+  };
+}
+
 const addressText = (value: AddressObject | AddressObject[] | undefined) =>
   (Array.isArray(value) ? value.map((entry) => entry.text).join(', ') : value?.text) ?? '';
 
@@ -80,9 +107,9 @@ export async function startDevInbox(options: DevInboxOptions = {}): Promise<DevI
     const refused = refusal(mode);
     if (refused) throw refused;
     const raw = Buffer.concat(chunks);
+    if (options.keep === 'headers') return store(headersOnly(raw, session));
     const parsed = await simpleParser(raw);
-    const mail: ReceivedMail = {
-      id: nextId++,
+    return store({
       to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
       from: addressText(parsed.from),
       envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
@@ -93,10 +120,14 @@ export async function startDevInbox(options: DevInboxOptions = {}): Promise<DevI
       messageId: parsed.messageId ?? '',
       raw: raw.toString('utf8'),
       receivedAt: new Date(),
-    };
-    messages.push(mail);
+    });
+  }
+
+  function store(mail: Omit<ReceivedMail, 'id'>): string {
+    const id = nextId++;
+    messages.push({ id, ...mail });
     for (const wake of [...waiters]) wake();
-    return `Queued as ${mail.id}`;
+    return `Queued as ${id}`;
   }
 
   const server = new SMTPServer({
