@@ -24,6 +24,7 @@ import {
   type OutgoingMail,
   type TemplateVariables,
 } from '../packages/email/src/index.ts';
+import { devInboxSmtp } from './lib/smtp.ts';
 
 // mjml, handlebars and nodemailer are dependencies of @herald/email, not of the workspace root.
 const requireFromEmail = createRequire(new URL('../packages/email/package.json', import.meta.url));
@@ -99,22 +100,19 @@ export interface EmailBenchSizes {
 }
 
 /** Runs the whole comparison in one process; `quick` keeps it well under a minute. */
-export async function runEmailBench({ quick, sizes }: { quick: boolean; sizes?: Partial<EmailBenchSizes> }): Promise<EmailBenchResult> {
+export async function runEmailBench({
+  quick,
+  sizes,
+}: {
+  quick: boolean;
+  sizes?: Partial<EmailBenchSizes>;
+}): Promise<EmailBenchResult> {
   const mails = sizes?.mails ?? (quick ? 150 : 600);
   const naiveMails = sizes?.naiveMails ?? mails;
   const mjmlRenders = sizes?.mjmlRenders ?? (quick ? 40 : 150);
   const fills = sizes?.fills ?? (quick ? 3000 : 20_000);
   const inbox: DevInbox = await startDevInbox({ keep: 'headers' });
-  const smtp = {
-    host: '127.0.0.1',
-    port: inbox.smtpPort,
-    secure: false,
-    requireTLS: false,
-    user: undefined,
-    password: undefined,
-    from: FROM,
-    poolSize: IN_FLIGHT,
-  };
+  const smtp = devInboxSmtp(inbox.smtpPort, FROM, IN_FLIGHT);
   const renderer = new TemplateRenderer();
   await renderer.compileAll();
   const source = await loadTemplateSource(TEMPLATE);
@@ -147,7 +145,11 @@ export async function runEmailBench({ quick, sizes }: { quick: boolean; sizes?: 
   });
 
   const results: Array<{ path: string; seconds: number; mails: number }> = [];
-  async function sendPhase(path: string, job: (index: number) => Promise<void>, count = mails): Promise<void> {
+  async function sendPhase(
+    path: string,
+    job: (index: number) => Promise<void>,
+    count = mails,
+  ): Promise<void> {
     inbox.clear();
     await job(-1); // warm-up: connections, JIT
     inbox.clear();
@@ -156,15 +158,19 @@ export async function runEmailBench({ quick, sizes }: { quick: boolean; sizes?: 
     results.push({ path, seconds, mails: count });
   }
 
-  await sendPhase('naive: mjml2html per mail + new connection per mail', async (index) => {
-    const rendered = await renderNaive(variablesFor(index));
-    const transporter = nodemailer.createTransport({ host: '127.0.0.1', port: inbox.smtpPort });
-    try {
-      await transporter.sendMail(toMail(index, rendered));
-    } finally {
-      transporter.close();
-    }
-  }, naiveMails);
+  await sendPhase(
+    'naive: mjml2html per mail + new connection per mail',
+    async (index) => {
+      const rendered = await renderNaive(variablesFor(index));
+      const transporter = nodemailer.createTransport({ host: '127.0.0.1', port: inbox.smtpPort });
+      try {
+        await transporter.sendMail(toMail(index, rendered));
+      } finally {
+        transporter.close();
+      }
+    },
+    naiveMails,
+  );
 
   const stockPool = nodemailer.createTransport({
     pool: true,
@@ -199,7 +205,11 @@ export async function runEmailBench({ quick, sizes }: { quick: boolean; sizes?: 
     template: TEMPLATE,
     mails,
     inFlight: IN_FLIGHT,
-    paths: results.map(({ path, seconds, mails: count }) => ({ path, seconds, mailsPerSecond: count / seconds })),
+    paths: results.map(({ path, seconds, mails: count }) => ({
+      path,
+      seconds,
+      mailsPerSecond: count / seconds,
+    })),
     renderOnly: {
       mjmlMsPerMail,
       fillMsPerMail,

@@ -13,6 +13,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createSmtpTransport, startDevInbox, TemplateRenderer, type ReceivedMail } from '@herald/email';
 import { startChild } from '../lib/child.ts';
+import { devInboxSmtp } from '../lib/smtp.ts';
 import { chunks, createBenchClient, inParallel, seconds } from '../lib/client.ts';
 import { REDIS_URL, type BenchSetup } from '../lib/setup.ts';
 import { percentile } from '../lib/table.ts';
@@ -122,16 +123,9 @@ export async function runNotified(
     completed_at: new Date(),
     frontend_url: 'https://app.bench.example.com',
   });
-  const transport = createSmtpTransport({
-    host: '127.0.0.1',
-    port: inbox.smtpPort,
-    secure: false,
-    requireTLS: false,
-    user: undefined,
-    password: undefined,
-    from: 'Herald <herald@bench.example.com>',
-    poolSize: SMTP_POOL_SIZE,
-  });
+  const transport = createSmtpTransport(
+    devInboxSmtp(inbox.smtpPort, 'Herald <herald@bench.example.com>', SMTP_POOL_SIZE),
+  );
   startedAt = performance.now();
   await inParallel(tasks, NOTIFICATION_CONCURRENCY, (n) =>
     transport.send({
