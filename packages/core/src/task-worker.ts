@@ -1,7 +1,15 @@
 import { UnrecoverableError, Worker, type Job, type Telemetry } from 'bullmq';
 import type { Logger } from 'pino';
 import { runInTenant, type Tenant } from '@herald/db';
-import { KEEP_COMPLETED_JOBS, KEEP_FAILED_JOBS, MAX_STALLED_COUNT, RUN_SWEEP_INTERVAL_MS, TASKS_QUEUE, type NotificationPhase, type RunState } from './constants';
+import {
+  KEEP_COMPLETED_JOBS,
+  KEEP_FAILED_JOBS,
+  MAX_STALLED_COUNT,
+  RUN_SWEEP_INTERVAL_MS,
+  TASKS_QUEUE,
+  type NotificationPhase,
+  type RunState,
+} from './constants';
 import type { TaskDefinition } from './define-task';
 import { describeIssues, RunCancelledError, RunTimeoutError } from './errors';
 import type { HeraldQueues, TaskJobData } from './jobs';
@@ -9,7 +17,7 @@ import type { RunEnd, RunLedger } from './ledger';
 import { enqueueDeliveries } from './outbox';
 import type { TaskRegistry } from './registry';
 import type { RedisConnection } from './redis';
-import { collectChildren, createRunControl, createTaskContext } from './run-context';
+import { collectChildren, createRunControl, createTaskContext, type RunControl } from './run-context';
 import { alertOutcomeOf, endRunWithAlertPolicy } from './alert-ledger';
 import { callStateHandlers } from './call-state-handlers';
 import { closeWithGrace } from './close-worker';
@@ -42,7 +50,12 @@ interface RunRef {
   progress?: unknown;
 }
 
-const runRef = (job: Job<TaskJobData>): RunRef => ({ id: job.id!, name: job.name, data: job.data, progress: job.progress });
+const runRef = (job: Job<TaskJobData>): RunRef => ({
+  id: job.id!,
+  name: job.name,
+  data: job.data,
+  progress: job.progress,
+});
 
 function errorRecord(error: unknown, extra: Record<string, unknown> = {}) {
   const err = error instanceof Error ? error : new Error(String(error));
@@ -54,6 +67,8 @@ export function startTaskWorker(options: TaskWorkerOptions) {
   const { registry, ledger, queues, logger } = options;
   // Errors the processor has already written to the ledger; the failed event skips them.
   const recorded = new WeakSet<object>();
+  // The runs this worker is running, by run id: a cancel request stops one.
+  const running = new Map<string, RunControl>();
 
   async function endRun(
     job: RunRef,
@@ -90,7 +105,8 @@ export function startTaskWorker(options: TaskWorkerOptions) {
     return written.updated;
   }
 
-  async function processJob(job: Job<TaskJobData>, _token?: string, workerSignal?: AbortSignal): Promise<unknown> {
+  // Two parameters, not three: BullMQ makes an AbortController per job for a processor that takes a signal.
+  async function processJob(job: Job<TaskJobData>): Promise<unknown> {
     const startedAt = performance.now();
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
@@ -116,45 +132,76 @@ export function startTaskWorker(options: TaskWorkerOptions) {
     const change = { runId: job.id!, task: job.name, tenant, attempt };
     if (task) await callStateHandlers(task, previous, 'running', change, logger);
 
-    const control = createRunControl(workerSignal, task?.timeoutMs);
+    const control = createRunControl(task?.timeoutMs);
+    running.set(job.id!, control);
     let status: EndStatus = 'succeeded';
     try {
       if (!task) throw new UnrecoverableError(`Unknown task "${job.name}"`);
       const parsed = task.input.safeParse(job.data.input);
       if (!parsed.success) {
         const issues = describeIssues(parsed.error);
-        const error = new UnrecoverableError(`Invalid input: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+        const error = new UnrecoverableError(
+          `Invalid input: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+        );
         Object.assign(error, { issues });
         throw error;
       }
       const children = job.data.children ? await collectChildren(job, queues.prefix) : undefined;
-      const ctx = createTaskContext(job, { attempt, maxAttempts, tenant, logger, signal: control.signal }, children);
-      const result = await runInTenant(tenant, () => Promise.race([task.run(parsed.data, ctx), control.aborted]));
+      const ctx = createTaskContext(job, { attempt, maxAttempts, tenant, logger, control }, children);
+      const result = await runInTenant(tenant, () =>
+        Promise.race([task.run(parsed.data, ctx), control.aborted]),
+      );
       await endRun(runRef(job), task, 'succeeded', attempt, { result });
       if (task) await callStateHandlers(task, 'running', 'succeeded', { ...change, result }, logger);
       return result;
     } catch (error) {
-      const reason = control.signal.aborted ? control.signal.reason : error;
+      const reason = control.reason ?? error;
       status =
-        reason instanceof RunTimeoutError ? 'timed_out' : reason instanceof RunCancelledError ? 'cancelled' : 'failed';
+        reason instanceof RunTimeoutError
+          ? 'timed_out'
+          : reason instanceof RunCancelledError
+            ? 'cancelled'
+            : 'failed';
       const isFinal = status !== 'failed' || error instanceof UnrecoverableError || attempt >= maxAttempts;
       if (!isFinal) status = 'retrying';
       const nextAttemptAt =
         status === 'retrying' ? new Date(Date.now() + retryDelay(task, attempt)).toISOString() : undefined;
       const issues = (error as { issues?: unknown }).issues;
       await endRun(runRef(job), task, status, attempt, {
-        error: errorRecord(reason, { ...(issues ? { issues } : {}), ...(nextAttemptAt ? { nextAttemptAt } : {}) }),
+        error: errorRecord(reason, {
+          ...(issues ? { issues } : {}),
+          ...(nextAttemptAt ? { nextAttemptAt } : {}),
+        }),
       });
-      if (task) await callStateHandlers(task, 'running', status, { ...change, error: String((reason as Error)?.message ?? reason) }, logger);
+      if (task)
+        await callStateHandlers(
+          task,
+          'running',
+          status,
+          { ...change, error: String((reason as Error)?.message ?? reason) },
+          logger,
+        );
       // Cancelled and timed-out runs are over: no retry.
-      const thrown = status === 'cancelled' || status === 'timed_out' ? new UnrecoverableError((reason as Error).message) : error;
+      const thrown =
+        status === 'cancelled' || status === 'timed_out'
+          ? new UnrecoverableError((reason as Error).message)
+          : error;
       if (thrown && typeof thrown === 'object') recorded.add(thrown);
       throw thrown;
     } finally {
       control.dispose();
+      if (running.get(job.id!) === control) running.delete(job.id!);
       const durationMs = Math.round(performance.now() - startedAt);
       logger.info(
-        { task: job.name, runId: job.id, organizationId: tenant.organizationId, durationMs, status, attempt, maxAttempts },
+        {
+          task: job.name,
+          runId: job.id,
+          organizationId: tenant.organizationId,
+          durationMs,
+          status,
+          attempt,
+          maxAttempts,
+        },
         `${job.name} ${status} in ${durationMs} ms (attempt ${attempt} of ${maxAttempts})`,
       );
     }
@@ -179,22 +226,36 @@ export function startTaskWorker(options: TaskWorkerOptions) {
     const updated = await endRun(runRef(job), taskNamed(job.name), 'failed', Math.max(job.attemptsMade, 1), {
       error: errorRecord(error),
     });
-    if (updated) logger.warn({ task: job.name, runId: job.id, err: error }, 'run failed outside its processor');
+    if (updated)
+      logger.warn({ task: job.name, runId: job.id, err: error }, 'run failed outside its processor');
   }
 
   // The run still needs its end in the ledger, and its notification. If this worker dies before
   // the write, the run sweep finds the failed job and records it.
   worker.on('failed', (job, error) => {
     if (!job || recorded.has(error)) return;
-    recordFailedOutside(job, error).catch((err: unknown) => logger.error({ err, runId: job.id }, 'could not record a failed run'));
+    recordFailedOutside(job, error).catch((err: unknown) =>
+      logger.error({ err, runId: job.id }, 'could not record a failed run'),
+    );
   });
 
   const sweepUnfinishedRuns = createRunSweep(ledger.pool, queues.tasks, {
-    onFailed: (job) => recordFailedOutside(job, new Error(job.failedReason || 'The job failed outside its processor')),
+    onFailed: (job) =>
+      recordFailedOutside(job, new Error(job.failedReason || 'The job failed outside its processor')),
     onLost: async (run) => {
-      const error = { name: 'LostRunError', message: 'The run’s job is no longer in the queue: it will not run' };
-      const updated = await endRun({ id: run.id, name: run.task, data: run }, taskNamed(run.task), 'failed', run.attempts, { error });
-      if (updated) logger.warn({ task: run.task, runId: run.id }, 'run lost from the queue recorded as failed');
+      const error = {
+        name: 'LostRunError',
+        message: 'The run’s job is no longer in the queue: it will not run',
+      };
+      const updated = await endRun(
+        { id: run.id, name: run.task, data: run },
+        taskNamed(run.task),
+        'failed',
+        run.attempts,
+        { error },
+      );
+      if (updated)
+        logger.warn({ task: run.task, runId: run.id }, 'run lost from the queue recorded as failed');
     },
   });
   let isSweeping = false;
@@ -212,9 +273,14 @@ export function startTaskWorker(options: TaskWorkerOptions) {
   worker.on('error', (error) => logger.error({ err: error }, 'task worker error'));
 
   const subscriber = options.connection.duplicate();
-  void subscriber.subscribe(queues.cancelChannel).catch((error: unknown) => logger.error({ err: error }, 'cancel subscription failed'));
+  void subscriber
+    .subscribe(queues.cancelChannel)
+    .catch((error: unknown) => logger.error({ err: error }, 'cancel subscription failed'));
   subscriber.on('message', (_channel: string, runId: string) => {
-    if (worker.cancelJob(runId, 'cancelled')) logger.info({ runId }, 'cancel requested');
+    const control = running.get(runId);
+    if (!control) return;
+    control.cancel();
+    logger.info({ runId }, 'cancel requested');
   });
 
   return {
