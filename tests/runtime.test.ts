@@ -79,7 +79,8 @@ afterAll(async () => {
 });
 
 const tenant = () => ({ organizationId: h.org.id, userId: h.user.id });
-const deliveriesOf = (runId: string) => h.testDb.db.prisma.notificationDelivery.findMany({ where: { runId } });
+const deliveriesOf = (runId: string) =>
+  h.testDb.db.prisma.notificationDelivery.findMany({ where: { runId } });
 
 describe('the task runtime', () => {
   it('a wrapped task that succeeds writes exactly one pending delivery and enqueues it', async () => {
@@ -88,9 +89,16 @@ describe('the task runtime', () => {
     expect(run).toMatchObject({ status: 'succeeded', attempts: 1, result: { tag: 'a', org: h.org.id } });
     const deliveries = await deliveriesOf(id);
     expect(deliveries).toHaveLength(1);
-    expect(deliveries[0]).toMatchObject({ status: 'pending', phase: 'succeeded', recipient: h.user.id, channel: 'email' });
+    expect(deliveries[0]).toMatchObject({
+      status: 'pending',
+      phase: 'succeeded',
+      recipient: h.user.id,
+      channel: 'email',
+    });
     const job = await h.queues.notifications.getJob(deliveries[0]!.id);
     expect(job?.queueName).toBe(NOTIFICATIONS_QUEUE);
+    // The job carries the channel: the notification worker routes it without reading the row.
+    expect(job?.data).toEqual({ deliveryId: deliveries[0]!.id, channel: 'email' });
   });
 
   it('fails twice then succeeds on attempt 3: one delivery, for the success', async () => {
@@ -118,7 +126,9 @@ describe('the task runtime', () => {
     await expect(h.client.enqueue('test.flaky', { failTimes: 'x', tag: 'd' }, tenant())).rejects.toThrow(
       /failTimes: Invalid input: expected number/,
     );
-    await expect(h.client.enqueue('no.such.task', {}, tenant())).rejects.toThrow(/Unknown task "no.such.task"/);
+    await expect(h.client.enqueue('no.such.task', {}, tenant())).rejects.toThrow(
+      /Unknown task "no.such.task"/,
+    );
   });
 
   it('invalid input reaching the worker fails the run at once, without retries, with the issues', async () => {
@@ -128,7 +138,9 @@ describe('the task runtime', () => {
     const run = await waitForRunEnd(h, id);
     expect(run.status).toBe('failed');
     expect(run.attempts).toBe(1);
-    expect(run.error).toMatchObject({ issues: expect.arrayContaining([expect.objectContaining({ path: 'failTimes' })]) });
+    expect(run.error).toMatchObject({
+      issues: expect.arrayContaining([expect.objectContaining({ path: 'failTimes' })]),
+    });
   });
 
   it('a chord of 10 with 2 failures runs the callback once with every outcome, and one delivery', async () => {
@@ -136,7 +148,11 @@ describe('the task runtime', () => {
       task: 'tests.execute',
       input: { testId: `t${i}`, name: `Test ${i}`, outcome: i === 3 || i === 7 ? 'fail' : 'pass' },
     }));
-    const chord = await h.client.chord(children, { task: 'tests.collect_results', input: { test_set_name: 'Smoke' } }, tenant());
+    const chord = await h.client.chord(
+      children,
+      { task: 'tests.collect_results', input: { test_set_name: 'Smoke' } },
+      tenant(),
+    );
     expect(chord.children).toHaveLength(10);
     const run = await waitForRunEnd(h, chord.id, 30_000);
     expect(run.status).toBe('succeeded');
@@ -177,7 +193,9 @@ describe('the task runtime', () => {
     const delayed = await h.client.enqueue('test.silent', {}, tenant(), { delay: 60_000 });
     expect(await h.client.cancel(delayed.id, tenant())).toBe('cancelled');
     expect((await waitForRunEnd(h, delayed.id)).status).toBe('cancelled');
-    expect(await h.client.cancel(delayed.id, { organizationId: 'another-org', userId: 'x' })).toBe('not-found');
+    expect(await h.client.cancel(delayed.id, { organizationId: 'another-org', userId: 'x' })).toBe(
+      'not-found',
+    );
   });
 
   it('calls state handlers in order; a throwing handler does not fail the run', async () => {
@@ -187,6 +205,12 @@ describe('the task runtime', () => {
     const bad = await h.client.enqueue('test.handled', { fail: true }, tenant());
     expect((await waitForRunEnd(h, bad.id)).status).toBe('failed');
     await waitFor(async () => events.includes('onFailure'), 2_000, 'onFailure');
-    expect(events).toEqual(['queued->running', 'running->succeeded', 'queued->running', 'running->failed', 'onFailure']);
+    expect(events).toEqual([
+      'queued->running',
+      'running->succeeded',
+      'queued->running',
+      'running->failed',
+      'onFailure',
+    ]);
   });
 });

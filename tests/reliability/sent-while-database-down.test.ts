@@ -66,7 +66,7 @@ describe('a mail sent just before PostgreSQL goes away', () => {
     };
     await ledger.insertQueued([run]);
     await ledger.start({ ...run, attempt: 1 });
-    const { deliveryIds } = await ledger.end({
+    const { deliveries } = await ledger.end({
       ...run,
       status: 'succeeded',
       attempts: 1,
@@ -77,7 +77,7 @@ describe('a mail sent just before PostgreSQL goes away', () => {
         attempt: 1,
       })),
     });
-    expect(deliveryIds).toHaveLength(1);
+    expect(deliveries).toMatchObject([{ channel: 'email' }]);
 
     // The database goes away the moment the SMTP server has the mail, for 3 s.
     const cutAfterSend: Transport = {
@@ -103,11 +103,11 @@ describe('a mail sent just before PostgreSQL goes away', () => {
         secret: 'x'.repeat(32),
       },
     });
-    const outcome = await service.deliver(deliveryIds[0]!, { attempt: 1, maxAttempts: 8 });
+    const outcome = await service.deliver(deliveries[0]!.id, { attempt: 1, maxAttempts: 8 });
 
     expect(outcome.status).toBe('sent');
     const row = await testDb.db.prisma.notificationDelivery.findUniqueOrThrow({
-      where: { id: deliveryIds[0]! },
+      where: { id: deliveries[0]!.id },
     });
     expect(row.status).toBe('sent');
     expect(inbox.messages).toHaveLength(1);

@@ -21,12 +21,9 @@ export async function createDeliveryRouter({
     logger,
     allowPrivateUrls: config.CHANNEL_ALLOW_PRIVATE_URLS,
   });
-  const deliver: DeliverFn = async (deliveryId, attempt) => {
-    const { rows } = await db.pool.query<{ channel: string }>(
-      'SELECT channel FROM "NotificationDelivery" WHERE id = $1',
-      [deliveryId],
-    );
-    const channel = rows[0]?.channel;
+  const deliver: DeliverFn = async (deliveryId, attempt, channelOfJob) => {
+    // A job enqueued by an older version names only the delivery: read its channel from the row.
+    const channel = channelOfJob ?? (await channelOf(db, deliveryId));
     if (!channel) return { status: 'already-done' };
     return channel === 'email' ? email.deliver(deliveryId, attempt) : channels.deliver(deliveryId, attempt);
   };
@@ -38,4 +35,12 @@ export async function createDeliveryRouter({
       await email.close();
     },
   };
+}
+
+async function channelOf(db: Database, deliveryId: string): Promise<string | undefined> {
+  const { rows } = await db.pool.query<{ channel: string }>(
+    'SELECT channel FROM "NotificationDelivery" WHERE id = $1',
+    [deliveryId],
+  );
+  return rows[0]?.channel;
 }

@@ -2,7 +2,13 @@ import type pg from 'pg';
 import { decideAlert, type AlertOutcome, type AlertPolicy } from './alert-policy';
 import { TERMINAL_STATUSES } from './constants';
 import { retryWhileDatabaseDown } from './db-retry';
-import { deliveryIdFor, idempotencyKey, type RunEnd, type RunEndOutcome } from './ledger';
+import {
+  deliveryIdFor,
+  idempotencyKey,
+  type PendingDelivery,
+  type RunEnd,
+  type RunEndOutcome,
+} from './ledger';
 
 const TERMINAL = `(${TERMINAL_STATUSES.map((status) => `'${status}'`).join(',')})`;
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
@@ -38,38 +44,68 @@ export function endRunWithAlertPolicy(
       );
       if (!updated.rowCount) {
         await client.query('COMMIT');
-        return { updated: false, deliveryIds: [] };
+        return { updated: false, deliveries: [] };
       }
       await client.query(
         `INSERT INTO "AlertState" ("organizationId", key, "updatedAt") VALUES ($1, $2, now()) ON CONFLICT DO NOTHING`,
         [run.organizationId, key],
       );
-      const { rows } = await client.query<{ lastOutcome: string | null; lastAlertAt: Date | null; failingSince: Date | null }>(
+      const { rows } = await client.query<{
+        lastOutcome: string | null;
+        lastAlertAt: Date | null;
+        failingSince: Date | null;
+      }>(
         `SELECT "lastOutcome", "lastAlertAt", "failingSince" FROM "AlertState" WHERE "organizationId" = $1 AND key = $2 FOR UPDATE`,
         [run.organizationId, key],
       );
       const now = new Date();
-      const decision = decideAlert(rows[0] ?? { lastOutcome: null, lastAlertAt: null, failingSince: null }, outcome, now, policy);
+      const decision = decideAlert(
+        rows[0] ?? { lastOutcome: null, lastAlertAt: null, failingSince: null },
+        outcome,
+        now,
+        policy,
+      );
       await client.query(
         `UPDATE "AlertState" SET "lastOutcome" = $3, "lastAlertAt" = $4, "failingSince" = $5, "updatedAt" = now()
          WHERE "organizationId" = $1 AND key = $2`,
-        [run.organizationId, key, decision.next.lastOutcome, decision.next.lastAlertAt, decision.next.failingSince],
+        [
+          run.organizationId,
+          key,
+          decision.next.lastOutcome,
+          decision.next.lastAlertAt,
+          decision.next.failingSince,
+        ],
       );
-      const deliveryIds: string[] = [];
+      const deliveries: PendingDelivery[] = [];
       if (decision.alert) {
-        const context = { alert: decision.kind, alert_key: key, ...(decision.failingForMs !== undefined ? { failing_for_ms: decision.failingForMs } : {}) };
+        const context = {
+          alert: decision.kind,
+          alert_key: key,
+          ...(decision.failingForMs !== undefined ? { failing_for_ms: decision.failingForMs } : {}),
+        };
         for (const { rule, phase, attempt } of run.notifications) {
           const idempotency = idempotencyKey(run.id, phase, attempt, rule.channel, run.userId);
-          const inserted = await client.query<{ id: string }>(
+          const inserted = await client.query<PendingDelivery>(
             `INSERT INTO "NotificationDelivery" (id, "runId", "organizationId", "userId", channel, template, subject, phase, recipient, "idempotencyKey", context)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $4, $9, $10::jsonb) ON CONFLICT ("idempotencyKey") DO NOTHING RETURNING id`,
-            [deliveryIdFor(idempotency), run.id, run.organizationId, run.userId, rule.channel, rule.template, rule.subject, phase, idempotency, JSON.stringify(context)],
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $4, $9, $10::jsonb) ON CONFLICT ("idempotencyKey") DO NOTHING RETURNING id, channel`,
+            [
+              deliveryIdFor(idempotency),
+              run.id,
+              run.organizationId,
+              run.userId,
+              rule.channel,
+              rule.template,
+              rule.subject,
+              phase,
+              idempotency,
+              JSON.stringify(context),
+            ],
           );
-          deliveryIds.push(...inserted.rows.map((row) => row.id));
+          deliveries.push(...inserted.rows);
         }
       }
       await client.query('COMMIT');
-      return { updated: true, deliveryIds };
+      return { updated: true, deliveries };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;

@@ -1,22 +1,52 @@
 export * from './constants';
-export { defineTask, type TaskDefinition, type TaskContext, type TaskCall, type ChildOutcome, type NotificationRule, type StateHandler, type StateChange } from './define-task';
+export {
+  defineTask,
+  type TaskDefinition,
+  type TaskContext,
+  type TaskCall,
+  type ChildOutcome,
+  type NotificationRule,
+  type StateHandler,
+  type StateChange,
+} from './define-task';
 export { emailNotification, notify, DEFAULT_NOTIFY_ON, type NotificationOptions } from './email-notification';
 export { onStateChange, onFailure, onSuccess, onRetry } from './state-handlers';
 export { TaskRegistry } from './registry';
-export { TaskInputError, UnknownTaskError, RunTimeoutError, RunCancelledError, RetryableDeliveryError, type InputIssue } from './errors';
+export {
+  TaskInputError,
+  UnknownTaskError,
+  RunTimeoutError,
+  RunCancelledError,
+  RetryableDeliveryError,
+  type InputIssue,
+} from './errors';
 export { createRedisConnection, queuePrefix, type RedisConnection } from './redis';
 export { createQueues, type HeraldQueues, type TaskJobData } from './jobs';
-export { RunLedger, deliveryIdFor, type NewRun, type RunEnd } from './ledger';
+export { RunLedger, deliveryIdFor, type NewRun, type PendingDelivery, type RunEnd } from './ledger';
 export { TaskClient, type EnqueueOptions, type ChordResult, type CancelOutcome } from './task-client';
 export { startTaskWorker, type TaskWorkerOptions } from './task-worker';
 export { createRunSweep, type UnfinishedRun, type UnfinishedRunHandlers } from './run-sweep';
-export { startNotificationWorker, type DeliverFn, type DeliverResult, type DigestJobData, type SendDigestFn, type DeliveryAttempt, type NotificationWorkerOptions } from './notification-worker';
+export {
+  startNotificationWorker,
+  type DeliverFn,
+  type DeliverResult,
+  type DigestJobData,
+  type SendDigestFn,
+  type DeliveryAttempt,
+  type NotificationWorkerOptions,
+} from './notification-worker';
 export { enqueueDeliveries, sweepPendingDeliveries, type NotificationJobData } from './outbox';
 export { closeWithGrace } from './close-worker';
 export { executeTest, collectResults, emailNotificationTest, BUILTIN_TASKS } from './builtin-tasks';
 export { isTransientDatabaseError, retryWhileDatabaseDown } from './db-retry';
 export { createLogger, REDACTED_PATHS } from './logger';
 export { checkDependencies } from './readiness';
-export { ScheduleManager, ScheduleError, validateSchedule, MIN_EVERY_MS, type ScheduleSpec } from './schedules';
+export {
+  ScheduleManager,
+  ScheduleError,
+  validateSchedule,
+  MIN_EVERY_MS,
+  type ScheduleSpec,
+} from './schedules';
 export { alertPolicy, decideAlert, type AlertPolicy, type AlertDecision } from './alert-policy';
 export { endRunWithAlertPolicy } from './alert-ledger';

@@ -40,11 +40,17 @@ export interface RunEnd {
   notifications: { rule: NotificationRule; phase: NotificationPhase; attempt: number }[];
 }
 
+/** A delivery just written, as its notification job carries it. */
+export interface PendingDelivery {
+  id: string;
+  channel: string;
+}
+
 export interface RunEndOutcome {
   /** False when the run was already terminal: nothing was written. */
   updated: boolean;
   /** Deliveries written now (pending), to be enqueued. */
-  deliveryIds: string[];
+  deliveries: PendingDelivery[];
 }
 
 const TERMINAL = `(${TERMINAL_STATUSES.map((status) => `'${status}'`).join(',')})`;
@@ -56,7 +62,13 @@ export function deliveryIdFor(key: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-export function idempotencyKey(runId: string, phase: string, attempt: number, channel: string, recipient: string): string {
+export function idempotencyKey(
+  runId: string,
+  phase: string,
+  attempt: number,
+  channel: string,
+  recipient: string,
+): string {
   // A retrying notice is per attempt; every other phase happens once per run.
   const phaseKey = phase === 'retrying' ? `retrying#${attempt}` : phase;
   return `${runId}:${phaseKey}:${channel}:${recipient}`;
@@ -217,7 +229,12 @@ export class RunLedger {
       }),
     );
     const finishedAt = `CASE WHEN v.status IN ${TERMINAL} THEN now() - v.ended_ago * interval '1 millisecond' ELSE NULL END`;
-    const { rows } = await this.pool.query<{ kind: 'run' | 'delivery'; id: string; run_id: string }>(
+    const { rows } = await this.pool.query<{
+      kind: 'run' | 'delivery';
+      id: string;
+      run_id: string;
+      channel: string;
+    }>(
       `WITH v AS (
          SELECT * FROM unnest($1::text[], $2::"RunStatus"[], $3::jsonb[], $4::jsonb[], $5::int[], $16::jsonb[], $17::float8[],
              $18::float8[], $19::text[], $20::jsonb[], $21::int[], $22::text[], $23::text[], $24::text[], $25::text[])
@@ -245,10 +262,10 @@ export class RunLedger {
            AS d(id, run_id, org, usr, channel, template, subject, phase, recipient, key)
          WHERE d.run_id IN (SELECT id FROM done)
          ON CONFLICT ("idempotencyKey") DO NOTHING
-         RETURNING id, "runId" AS run_id
+         RETURNING id, "runId" AS run_id, channel
        )
-       SELECT 'run' AS kind, id, id AS run_id FROM done
-       UNION ALL SELECT 'delivery' AS kind, id, run_id FROM ins`,
+       SELECT 'run' AS kind, id, id AS run_id, NULL AS channel FROM done
+       UNION ALL SELECT 'delivery' AS kind, id, run_id, channel FROM ins`,
       [
         unique.map((r) => r.id),
         unique.map((r) => r.status),
@@ -278,12 +295,13 @@ export class RunLedger {
       ],
     );
     const updated = new Set<string>();
-    const created = new Map<string, string[]>();
+    const created = new Map<string, PendingDelivery[]>();
     for (const row of rows) {
       if (row.kind === 'run') updated.add(row.id);
-      else created.set(row.run_id, [...(created.get(row.run_id) ?? []), row.id]);
+      else
+        created.set(row.run_id, [...(created.get(row.run_id) ?? []), { id: row.id, channel: row.channel }]);
     }
-    return items.map((item) => ({ updated: updated.has(item.id), deliveryIds: created.get(item.id) ?? [] }));
+    return items.map((item) => ({ updated: updated.has(item.id), deliveries: created.get(item.id) ?? [] }));
   }
 }
 

@@ -23,7 +23,12 @@ export interface DeliverResult {
   digest?: DigestJobData & { sendAt: Date };
 }
 
-export type DeliverFn = (deliveryId: string, attempt: DeliveryAttempt) => Promise<DeliverResult>;
+/** Sends one delivery. `channel` is the one its job carries; absent on jobs enqueued by older versions. */
+export type DeliverFn = (
+  deliveryId: string,
+  attempt: DeliveryAttempt,
+  channel?: string,
+) => Promise<DeliverResult>;
 
 export interface DigestJobData {
   key: string;
@@ -60,7 +65,7 @@ export function startNotificationWorker(options: NotificationWorkerOptions) {
         const digest = job.data as unknown as DigestJobData;
         return options.sendDigest ? (await options.sendDigest(digest, attempt)).status : 'skipped';
       }
-      const outcome = await deliver(job.data.deliveryId, attempt);
+      const outcome = await deliver(job.data.deliveryId, attempt, job.data.channel);
       if (outcome.digest) await scheduleDigest(queues.notifications, outcome.digest);
       return outcome.status;
     },

@@ -1,10 +1,19 @@
 import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { NOTIFICATION_ATTEMPTS, NOTIFICATION_BACKOFF, OUTBOX_SWEEP_AGE_MS, KEEP_COMPLETED_JOBS, KEEP_FAILED_JOBS } from './constants';
+import type { PendingDelivery } from './ledger';
+import {
+  NOTIFICATION_ATTEMPTS,
+  NOTIFICATION_BACKOFF,
+  OUTBOX_SWEEP_AGE_MS,
+  KEEP_COMPLETED_JOBS,
+  KEEP_FAILED_JOBS,
+} from './constants';
 
 export interface NotificationJobData {
   deliveryId: string;
+  /** The delivery's channel, so the worker routes it without reading the row first (absent on older jobs). */
+  channel?: string;
 }
 
 const notificationJobOptions = (deliveryId: string) => ({
@@ -16,10 +25,17 @@ const notificationJobOptions = (deliveryId: string) => ({
 });
 
 /** Puts deliveries on the notifications queue; the job id is the delivery id, so a repeat is a no-op. */
-export async function enqueueDeliveries(queue: Queue<NotificationJobData>, deliveryIds: string[]): Promise<void> {
-  if (!deliveryIds.length) return;
+export async function enqueueDeliveries(
+  queue: Queue<NotificationJobData>,
+  deliveries: PendingDelivery[],
+): Promise<void> {
+  if (!deliveries.length) return;
   await queue.addBulk(
-    deliveryIds.map((deliveryId) => ({ name: 'deliver', data: { deliveryId }, opts: notificationJobOptions(deliveryId) })),
+    deliveries.map(({ id, channel }) => ({
+      name: 'deliver',
+      data: { deliveryId: id, channel },
+      opts: notificationJobOptions(id),
+    })),
   );
 }
 
@@ -34,16 +50,16 @@ export async function sweepPendingDeliveries(
   logger: Logger,
   { olderThanMs = OUTBOX_SWEEP_AGE_MS, limit = 500 } = {},
 ): Promise<number> {
-  const { rows } = await pool.query<{ id: string }>(
-    `SELECT id FROM "NotificationDelivery" WHERE status = 'pending' AND "createdAt" < now() - ($1::int * interval '1 millisecond')
+  const { rows } = await pool.query<PendingDelivery>(
+    `SELECT id, channel FROM "NotificationDelivery" WHERE status = 'pending' AND "createdAt" < now() - ($1::int * interval '1 millisecond')
      ORDER BY "createdAt" LIMIT $2`,
     [olderThanMs, limit],
   );
   let revived = 0;
-  for (const { id } of rows) {
+  for (const { id, channel } of rows) {
     const job = await queue.getJob(id);
     if (!job) {
-      await enqueueDeliveries(queue, [id]);
+      await enqueueDeliveries(queue, [{ id, channel }]);
       revived++;
     } else if (await job.isFailed()) {
       await job.retry('failed');

@@ -32,7 +32,12 @@ export class TaskClient {
   ) {}
 
   /** Validates input (TaskInputError / UnknownTaskError) and enqueues one run. */
-  async enqueue(task: string, input: unknown, caller: Tenant, options: EnqueueOptions = {}): Promise<{ id: string }> {
+  async enqueue(
+    task: string,
+    input: unknown,
+    caller: Tenant,
+    options: EnqueueOptions = {},
+  ): Promise<{ id: string }> {
     // Only the tenant's two ids travel with the run, whatever else the caller's object holds.
     const tenant: Tenant = { organizationId: caller.organizationId, userId: caller.userId };
     const definition = this.registry.get(task);
@@ -50,7 +55,14 @@ export class TaskClient {
         priority: options.priority,
       });
     } catch (error) {
-      await this.ledger.end({ id, ...tenant, status: 'failed', attempts: 0, error: { message: 'The run could not be queued' }, notifications: [] });
+      await this.ledger.end({
+        id,
+        ...tenant,
+        status: 'failed',
+        attempts: 0,
+        error: { message: 'The run could not be queued' },
+        notifications: [],
+      });
       throw error;
     }
     return { id };
@@ -93,7 +105,14 @@ export class TaskClient {
       // like the others, and a worker that meets one finds its end there and does not run it.
       await Promise.all(
         runs.map((run) =>
-          this.ledger.end({ id: run.id, ...tenant, status: 'failed', attempts: 0, error: { message: 'The run could not be queued' }, notifications: [] }),
+          this.ledger.end({
+            id: run.id,
+            ...tenant,
+            status: 'failed',
+            attempts: 0,
+            error: { message: 'The run could not be queued' },
+            notifications: [],
+          }),
         ),
       );
       throw error;
@@ -132,7 +151,11 @@ export class TaskClient {
       data: {
         ...tenant,
         input: callbackInput,
-        children: parsedChildren.map((child) => ({ id: child.id, task: child.definition.name, input: child.input })),
+        children: parsedChildren.map((child) => ({
+          id: child.id,
+          task: child.definition.name,
+          input: child.input,
+        })),
       } satisfies TaskJobData,
       opts: taskJobOptions(id, callbackDefinition.attempts, callbackDefinition.backoff),
       children: parsedChildren.map((child) => ({
@@ -177,7 +200,7 @@ export class TaskClient {
         .filter((rule) => rule.on.includes('cancelled'))
         .map((rule) => ({ rule, phase: 'cancelled' as const, attempt: job.attemptsMade })),
     });
-    await enqueueDeliveries(this.queues.notifications, outcome.deliveryIds);
+    await enqueueDeliveries(this.queues.notifications, outcome.deliveries);
     return 'cancelled';
   }
 }

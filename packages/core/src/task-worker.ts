@@ -96,9 +96,9 @@ export function startTaskWorker(options: TaskWorkerOptions) {
       task?.alertPolicy && alertOutcomeOf(status)
         ? await endRunWithAlertPolicy(ledger.pool, end, task.alertPolicy, job.data.scheduleName ?? job.name)
         : await ledger.end(end);
-    if (written.deliveryIds.length) {
+    if (written.deliveries.length) {
       // A lost enqueue is not lost mail: the outbox sweep finds the pending rows.
-      await enqueueDeliveries(queues.notifications, written.deliveryIds).catch((error: unknown) =>
+      await enqueueDeliveries(queues.notifications, written.deliveries).catch((error: unknown) =>
         logger.warn({ err: error, runId: job.id }, 'could not enqueue notifications; the outbox sweep will'),
       );
     }
