@@ -258,17 +258,21 @@ describe('EmailService.deliver', () => {
     });
 
     const racing = await createDelivery();
-    const outcomes = await Promise.all([service.deliver(racing.id, ONCE), service.deliver(racing.id, ONCE)]);
+    const attempt = { attempt: 1, maxAttempts: 3 };
+    const settled = await Promise.allSettled([
+      service.deliver(racing.id, attempt),
+      service.deliver(racing.id, attempt),
+    ]);
     // The one that loses the claim either finds it taken, or (when it reads the row after the
-    // winner's hand-over mark) records the handed-over mail as sent. Either way nothing is resent.
-    const [first, second] = outcomes;
-    expect(
-      outcomes.some((outcome) => outcome.status === 'already-done') ||
-        [first, second].some((outcome) => outcome?.reason === HANDED_OVER_REASON),
-    ).toBe(true);
-    expect(outcomes.filter((outcome) => outcome.status === 'sent').length).toBeGreaterThanOrEqual(1);
+    // winner's hand-over mark) leaves it for a retry: the winner may still hear a refusal.
+    const outcomes = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+    expect(outcomes.filter((outcome) => outcome.status === 'sent')).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome.status === 'already-done').length + failures.length).toBe(1);
+    for (const failure of failures) expect(failure).toBeInstanceOf(TransientDeliveryError);
     await settle();
     expect(inbox.messages).toHaveLength(2);
+    expect(await rowOf(racing.id)).toMatchObject({ status: 'sent', reason: null });
   });
 
   it('never mails a user of another organization, whatever the run input and result say', async () => {
@@ -363,10 +367,15 @@ describe('EmailService.deliver', () => {
 
   it('never sends again a mail its worker handed to the server before it stopped', async () => {
     const delivery = await createDelivery();
-    // What a worker killed after the hand-over leaves: the row pending, its Message-ID written.
+    // What a worker killed after the hand-over leaves: the row pending, its Message-ID written
+    // (a while ago: a redelivered job comes once the dead worker's lock has lapsed).
     await testDb.db.prisma.notificationDelivery.update({
       where: { id: delivery.id },
-      data: { messageId: '<handed-over@herald.test>', attempts: 1 },
+      data: {
+        messageId: '<handed-over@herald.test>',
+        attempts: 1,
+        updatedAt: new Date(Date.now() - 120_000),
+      },
     });
     expect(await service.deliver(delivery.id, { attempt: 2, maxAttempts: 3 })).toMatchObject({
       status: 'sent',
@@ -381,6 +390,27 @@ describe('EmailService.deliver', () => {
       messageId: '<handed-over@herald.test>',
       sentAt: expect.any(Date),
     });
+  });
+
+  it('leaves a mail handed over moments ago for a retry, since its send may still be refused; the last attempt records it', async () => {
+    const delivery = await createDelivery();
+    await testDb.db.prisma.notificationDelivery.update({
+      where: { id: delivery.id },
+      data: { messageId: '<in-flight@herald.test>', attempts: 1 },
+    });
+    await expect(service.deliver(delivery.id, { attempt: 2, maxAttempts: 3 })).rejects.toBeInstanceOf(
+      TransientDeliveryError,
+    );
+    expect(await rowOf(delivery.id)).toMatchObject({
+      status: 'pending',
+      messageId: '<in-flight@herald.test>',
+    });
+    expect(await service.deliver(delivery.id, { attempt: 3, maxAttempts: 3 })).toMatchObject({
+      status: 'sent',
+      reason: HANDED_OVER_REASON,
+    });
+    await settle();
+    expect(inbox.messages).toEqual([]);
   });
 
   it('clears the hand-over mark when the server refuses the mail, and sends it once on retry', async () => {

@@ -18,6 +18,7 @@ import { describeError, TransientDeliveryError } from './errors';
 import { classifySendError } from './send-errors';
 import type { RenderedEmail, RenderOptions } from './template-renderer';
 import type { TemplateVariables } from './template-variables';
+import { SOCKET_TIMEOUT_MS } from './smtp-transport';
 import { sendTraced } from './traced-send';
 import type { Transport } from './transport';
 import { createUnsubscribeToken, unsubscribeUrl } from './unsubscribe-token';
@@ -44,12 +45,22 @@ interface DeliveryRows {
   delivery: NotificationDelivery | null;
   run: TaskRun | null;
   preference: NotificationPreference | null;
+  /** How long ago the row last changed, by PostgreSQL's clock: for a handed-over row, the age of the mark. */
+  ageMs: number;
 }
 
 interface OwnerLookup {
   owner: User | null;
   organization: Organization | null;
 }
+
+/**
+ * How long after a hand-over mark the send that wrote it may still be live: it waits up to the
+ * socket timeout for the server's answer, after the mark. Until then another worker holding the
+ * same delivery (a job redelivered while its first worker still runs) retries later instead of
+ * recording the mail as sent, since the server may yet refuse it.
+ */
+const HAND_OVER_SETTLE_MS = SOCKET_TIMEOUT_MS + 15_000;
 
 /** Tries to record a sent mail for about two minutes before leaving it to the outbox sweep. */
 const RECORD_SENT_ATTEMPTS = 30;
@@ -142,11 +153,14 @@ export class EmailService {
 
   private async deliverPending(
     delivery: NotificationDelivery,
-    { run, preference }: Omit<DeliveryRows, 'delivery'>,
+    { run, preference, ageMs }: Omit<DeliveryRows, 'delivery'>,
     attempt: DeliverAttempt,
     log: () => Logger,
   ): Promise<DeliveryOutcome> {
     if (delivery.messageId) {
+      // Marked moments ago: the worker that marked it may still be waiting for the server's answer.
+      if (ageMs < HAND_OVER_SETTLE_MS && attempt.attempt < attempt.maxAttempts)
+        throw new TransientDeliveryError(delivery.id, 'Another worker may still be handing this mail over');
       // A worker handed this mail to the SMTP server and stopped before it heard back: the server
       // may have it. Sending again could mail the owner twice; record what was handed over.
       return this.record(delivery, {
@@ -318,8 +332,11 @@ export class EmailService {
    * mute applies to the very next mail.
    */
   private async findDelivery(id: string): Promise<DeliveryRows> {
-    const { rows } = await this.db.pool.query<Record<keyof DeliveryRows, Record<string, unknown> | null>>(
-      `SELECT to_jsonb(d) AS delivery, to_jsonb(r) AS run, to_jsonb(p) AS preference
+    const { rows } = await this.db.pool.query<
+      Record<'delivery' | 'run' | 'preference', Record<string, unknown> | null> & { age_ms: number }
+    >(
+      `SELECT to_jsonb(d) AS delivery, to_jsonb(r) AS run, to_jsonb(p) AS preference,
+         (EXTRACT(EPOCH FROM ${NOW_UTC} - d."updatedAt") * 1000)::float8 AS age_ms
        FROM "NotificationDelivery" d
        LEFT JOIN "TaskRun" r ON r.id = d."runId" AND r."organizationId" = d."organizationId"
        LEFT JOIN "NotificationPreference" p ON p."userId" = d."userId" AND p."organizationId" = d."organizationId"
@@ -331,6 +348,7 @@ export class EmailService {
       delivery: withDates<NotificationDelivery>(row?.delivery),
       run: withDates<TaskRun>(row?.run),
       preference: withDates<NotificationPreference>(row?.preference),
+      ageMs: row?.age_ms ?? 0,
     };
   }
 

@@ -10,7 +10,8 @@ import type { OutgoingMail, SentMail, Transport } from './transport';
 /** A dead or slow server fails the attempt quickly; the queue retries it with backoff. */
 const CONNECTION_TIMEOUT_MS = 10_000;
 const GREETING_TIMEOUT_MS = 10_000;
-const SOCKET_TIMEOUT_MS = 30_000;
+/** Also the longest a sent mail waits for the server's answer after its end-of-data line. */
+export const SOCKET_TIMEOUT_MS = 30_000;
 
 type SocketCallback = (error: Error | null, socketOptions?: { connection: net.Socket }) => void;
 
