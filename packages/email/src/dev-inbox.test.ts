@@ -67,6 +67,11 @@ describe('dev inbox with the pooled SMTP transport', () => {
     expect(received?.html).toContain('<b>Ada</b>');
     expect(received?.headers['x-herald-test']).toBe('yes');
     expect(received?.headers.to).toBe('Ada <ada@acme.test>');
+    // Herald's own Message-ID, at the sender's domain, and one multipart boundary for both parts.
+    expect(messageId).toMatch(/^<[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}@herald\.test>$/);
+    const boundary = /boundary="([^"]+)"/.exec(received!.raw)?.[1];
+    expect(boundary).toMatch(/^--_NmP-[0-9a-f]{32}-Part_1$/);
+    expect(received!.raw.split(`--${boundary}`)).toHaveLength(4);
   });
 
   it("keep: 'headers' records the envelope and headers only, for load tests", async () => {

@@ -1,8 +1,10 @@
 import type { SmtpConfig } from '@herald/config';
+import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { Transform, type Readable, type Writable } from 'node:stream';
 import nodemailer, { type Transporter } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import type Mail from 'nodemailer/lib/mailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import type { OutgoingMail, SentMail, Transport } from './transport';
@@ -162,6 +164,19 @@ function holdEndUntil(held: HeldEnd): Transform {
   });
 }
 
+/**
+ * A Message-ID of the shape nodemailer makes (`<uuid@sender's domain>`). Herald sets it, and the
+ * multipart boundary, itself: nodemailer draws each from crypto.randomBytes, about fourteen calls
+ * a mail across the two messages it composes, where randomUUID serves from a cached pool.
+ */
+function newMessageId(from: string): string {
+  const domain = /@([^\s<>@]+)>?\s*$/.exec(from)?.[1] ?? 'localhost';
+  return `<${randomUUID()}@${domain}>`;
+}
+
+/** nodemailer's message options, with the boundary its MailComposer reads though its types leave it out. */
+type ComposedMail = Mail.Options & { baseBoundary: string };
+
 export interface SmtpTransportOptions {
   /** Keep connections open and reuse them (the default). Off only for one-shot tools and benchmarks. */
   pool?: boolean;
@@ -209,7 +224,7 @@ export function createSmtpTransport(smtp: SmtpConfig, options: SmtpTransportOpti
     async send(mail: OutgoingMail): Promise<SentMail> {
       // Built in memory first and handed over whole: nodemailer then writes it to the socket in
       // a few large writes, where streaming the MIME tree wrote one small segment per line.
-      const message = new MailComposer({
+      const composed: ComposedMail = {
         from: mail.from,
         to: { name: mail.to.name ?? '', address: mail.to.address },
         subject: mail.subject,
@@ -222,7 +237,10 @@ export function createSmtpTransport(smtp: SmtpConfig, options: SmtpTransportOpti
         textEncoding: 'base64',
         disableFileAccess: true,
         disableUrlAccess: true,
-      }).compile();
+        messageId: newMessageId(mail.from),
+        baseBoundary: randomUUID().replaceAll('-', ''),
+      };
+      const message = new MailComposer(composed).compile();
       const messageId = message.messageId();
       const raw = await message.build();
       const { prepareHandOver } = mail;
@@ -237,6 +255,8 @@ export function createSmtpTransport(smtp: SmtpConfig, options: SmtpTransportOpti
           // The envelope is set explicitly: the one address is the only RCPT TO, whatever the headers say.
           envelope: { from: mail.from, to: [mail.to.address] },
           raw,
+          // The raw message's own: nodemailer would draw another for a wrapper it never sends.
+          messageId,
           ...(heldEnd ? { heldEnd } : {}),
         })
         .finally(() => {
