@@ -3,7 +3,7 @@ import { runInTenant, type Database, type NotificationPreference, type Tenant } 
 import { errorMessageOf } from './delivery-variables';
 import { TransientDeliveryError, describeError } from './errors';
 import { HANDED_OVER_REASON, SMTP_DISABLED_REASON } from './delivery-reasons';
-import { HandOver } from './hand-over';
+import { HAND_OVER_SETTLE_MS, HandOver, NOW_UTC } from './hand-over';
 import type { EmailRenderer, DeliverAttempt, DeliveryOutcome, EmailServiceOptions } from './email-service';
 import { automaticMailHeaders, brandingOf } from './mail-parts';
 import { classifySendError } from './send-errors';
@@ -73,8 +73,16 @@ export class DigestSender {
       return { status, ...(reason ? { reason } : {}) } as DeliveryOutcome;
     };
     const handedOver = held.find((delivery) => delivery.messageId)?.messageId;
-    // A worker handed this digest to the SMTP server and stopped before it heard back: never send it twice.
-    if (handedOver) return finish('sent', HANDED_OVER_REASON, { messageId: handedOver });
+    if (handedOver) {
+      // Marked moments ago: the worker that marked it may still be waiting for the server's answer.
+      if (attempt.attempt < attempt.maxAttempts && (await this.markAgeMs(ids)) < HAND_OVER_SETTLE_MS)
+        throw new TransientDeliveryError(
+          job.digestKey,
+          'Another worker may still be handing this digest over',
+        );
+      // A worker handed this digest to the SMTP server and stopped before it heard back: never send it twice.
+      return finish('sent', HANDED_OVER_REASON, { messageId: handedOver });
+    }
     const [owner, organization, preference] = await Promise.all([
       this.db.tenant.user.findUnique({ where: { id: job.userId } }),
       this.db.prisma.organization.findUnique({ where: { id: job.organizationId } }),
@@ -112,9 +120,23 @@ export class DigestSender {
         unsubscribeUrl: unsubscribe,
       },
     );
+    // Claim every row this read found: of two workers holding the same digest job (one redelivered
+    // while the first still runs), only the one whose read is still current sends.
+    const claim = await this.db.pool.query(
+      `UPDATE "NotificationDelivery" n SET attempts = n.attempts + 1, "updatedAt" = ${NOW_UTC}
+       FROM unnest($1::text[], $2::int[]) AS c(id, attempts)
+       WHERE n.id = c.id AND n."organizationId" = $3 AND n.status = 'pending' AND n.attempts = c.attempts
+         AND n."messageId" IS NULL`,
+      [ids, held.map((delivery) => delivery.attempts), job.organizationId],
+    );
+    if (claim.rowCount === 0) return { status: 'already-done', reason: 'Another worker claimed this digest' };
+    // Some rows were taken meanwhile: read the digest again on a retry rather than send a part of it.
+    if (claim.rowCount !== ids.length)
+      throw new TransientDeliveryError(job.digestKey, 'Another worker claimed part of this digest');
     const handOver = new HandOver(
       this.db.pool,
-      `UPDATE "NotificationDelivery" SET "messageId" = $3 WHERE id = ANY($1::text[]) AND "organizationId" = $2 AND status = 'pending'`,
+      `UPDATE "NotificationDelivery" SET "messageId" = $3, "updatedAt" = ${NOW_UTC}
+       WHERE id = ANY($1::text[]) AND "organizationId" = $2 AND status = 'pending'`,
       (messageId) => [ids, job.organizationId, messageId],
     );
     try {
@@ -143,5 +165,15 @@ export class DigestSender {
         cause: error,
       });
     }
+  }
+
+  /** How long ago the newest of these rows changed, by PostgreSQL's clock: the age of their mark. */
+  private async markAgeMs(ids: string[]): Promise<number> {
+    const { rows } = await this.db.pool.query<{ age_ms: number | null }>(
+      `SELECT (EXTRACT(EPOCH FROM ${NOW_UTC} - max("updatedAt")) * 1000)::float8 AS age_ms
+       FROM "NotificationDelivery" WHERE id = ANY($1::text[])`,
+      [ids],
+    );
+    return rows[0]?.age_ms ?? 0;
   }
 }

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDevInbox, type DevInbox } from './dev-inbox';
 import { HANDED_OVER_REASON, SMTP_DISABLED_REASON } from './delivery-reasons';
+import { DigestSender } from './digest-sender';
 import { EmailService } from './email-service';
 import { TransientDeliveryError } from './errors';
 import { createSmtpTransport } from './smtp-transport';
@@ -461,5 +462,60 @@ describe('EmailService.deliver', () => {
       .map((line) => JSON.parse(line) as { msg: string })
       .filter((entry) => entry.msg === SMTP_DISABLED_REASON);
     expect(warnings).toHaveLength(1);
+  });
+});
+
+describe('DigestSender', () => {
+  /** Three of Ada's deliveries held under one digest key, as EmailService leaves them. */
+  async function holdThree(digestKey: string) {
+    const held = await Promise.all([createDelivery(), createDelivery(), createDelivery()]);
+    await testDb.db.prisma.notificationDelivery.updateMany({
+      where: { id: { in: held.map((delivery) => delivery.id) } },
+      data: { digestKey, address: 'ada@acme.test', reason: 'Held for the digest' },
+    });
+    return held.map((delivery) => delivery.id);
+  }
+  const digestJob = (digestKey: string) => ({ digestKey, organizationId: acme.id, userId: ada.id });
+  const digests = () =>
+    new DigestSender({ db: testDb.db, renderer, transport, config: CONFIG, logger: silent });
+
+  it('two workers holding the same digest job send one mail: the second finds the digest claimed', async () => {
+    const key = `${ada.id}:race-${randomUUID()}`;
+    const ids = await holdThree(key);
+    const sender = digests();
+    const settled = await Promise.allSettled([
+      sender.send(digestJob(key), ONCE),
+      sender.send(digestJob(key), ONCE),
+    ]);
+    const sent = settled.filter((result) => result.status === 'fulfilled' && result.value.status === 'sent');
+    expect(sent).toHaveLength(1);
+    for (const result of settled)
+      if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(TransientDeliveryError);
+    await settle();
+    expect(inbox.messages).toHaveLength(1);
+    const rows = await testDb.db.prisma.notificationDelivery.findMany({ where: { id: { in: ids } } });
+    expect(rows.map((row) => row.status)).toEqual(['sent', 'sent', 'sent']);
+  });
+
+  it('leaves a digest handed over moments ago for a retry, and records an old mark as sent without mailing', async () => {
+    const key = `${ada.id}:marked-${randomUUID()}`;
+    const ids = await holdThree(key);
+    await testDb.db.prisma.notificationDelivery.updateMany({
+      where: { id: { in: ids } },
+      data: { messageId: '<digest-in-flight@herald.test>' },
+    });
+    await expect(digests().send(digestJob(key), { attempt: 1, maxAttempts: 3 })).rejects.toBeInstanceOf(
+      TransientDeliveryError,
+    );
+    await testDb.db.prisma.notificationDelivery.updateMany({
+      where: { id: { in: ids } },
+      data: { updatedAt: new Date(Date.now() - 120_000) },
+    });
+    expect(await digests().send(digestJob(key), { attempt: 2, maxAttempts: 3 })).toMatchObject({
+      status: 'sent',
+      reason: HANDED_OVER_REASON,
+    });
+    await settle();
+    expect(inbox.messages).toEqual([]);
   });
 });

@@ -12,13 +12,12 @@ import { checkRecipient } from './delivery-recipient';
 import { buildDeliveryVariables } from './delivery-variables';
 import { automaticMailHeaders, brandingOf } from './mail-parts';
 import { HANDED_OVER_REASON, SMTP_DISABLED_REASON } from './delivery-reasons';
-import { HandOver } from './hand-over';
+import { HAND_OVER_SETTLE_MS, HandOver, NOW_UTC } from './hand-over';
 import { digestKeyFor, digestWindow } from './digest-sender';
 import { describeError, TransientDeliveryError } from './errors';
 import { classifySendError } from './send-errors';
 import type { RenderedEmail, RenderOptions } from './template-renderer';
 import type { TemplateVariables } from './template-variables';
-import { SOCKET_TIMEOUT_MS } from './smtp-transport';
 import { sendTraced } from './traced-send';
 import type { Transport } from './transport';
 import { createUnsubscribeToken, unsubscribeUrl } from './unsubscribe-token';
@@ -27,8 +26,6 @@ import { createUnsubscribeToken, unsubscribeUrl } from './unsubscribe-token';
 const OWNER_CACHE_MS = 5_000;
 const OWNER_CACHE_SIZE = 10_000;
 
-/** Prisma keeps DateTime columns as UTC timestamps without a zone; raw writes do the same. */
-const NOW_UTC = `(now() AT TIME ZONE 'UTC')`;
 const DATE_FIELDS = ['createdAt', 'updatedAt', 'startedAt', 'finishedAt', 'sentAt'];
 
 /** A row read with to_jsonb, typed as Prisma would return it: its UTC timestamps made Dates again. */
@@ -53,14 +50,6 @@ interface OwnerLookup {
   owner: User | null;
   organization: Organization | null;
 }
-
-/**
- * How long after a hand-over mark the send that wrote it may still be live: it waits up to the
- * socket timeout for the server's answer, after the mark. Until then another worker holding the
- * same delivery (a job redelivered while its first worker still runs) retries later instead of
- * recording the mail as sent, since the server may yet refuse it.
- */
-const HAND_OVER_SETTLE_MS = SOCKET_TIMEOUT_MS + 15_000;
 
 /** Tries to record a sent mail for about two minutes before leaving it to the outbox sweep. */
 const RECORD_SENT_ATTEMPTS = 30;

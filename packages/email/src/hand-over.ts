@@ -1,4 +1,16 @@
 import type { Database, PoolClient } from '@herald/db';
+import { SOCKET_TIMEOUT_MS } from './smtp-transport';
+
+/** Prisma keeps DateTime columns as UTC timestamps without a zone; raw writes do the same. */
+export const NOW_UTC = `(now() AT TIME ZONE 'UTC')`;
+
+/**
+ * How long after a hand-over mark the send that wrote it may still be live: it waits up to the
+ * socket timeout for the server's answer, after the mark. Until then another worker holding the
+ * same delivery (a job redelivered while its first worker still runs) retries later instead of
+ * recording the mail as sent, since the server may yet refuse it.
+ */
+export const HAND_OVER_SETTLE_MS = SOCKET_TIMEOUT_MS + 15_000;
 
 /**
  * The hand-over mark: a pending delivery row that holds a Message-ID was handed to the SMTP
