@@ -3,7 +3,7 @@ import { runInTenant, type Database, type NotificationPreference, type Tenant } 
 import { errorMessageOf } from './delivery-variables';
 import { TransientDeliveryError, describeError } from './errors';
 import { HANDED_OVER_REASON, SMTP_DISABLED_REASON } from './delivery-reasons';
-import { HAND_OVER_SETTLE_MS, HandOver, NOW_UTC } from './hand-over';
+import { HandOver, mayStillBeHandingOver, NOW_UTC } from './hand-over';
 import type { EmailRenderer, DeliverAttempt, DeliveryOutcome, EmailServiceOptions } from './email-service';
 import { automaticMailHeaders, brandingOf } from './mail-parts';
 import { classifySendError } from './send-errors';
@@ -75,7 +75,7 @@ export class DigestSender {
     const handedOver = held.find((delivery) => delivery.messageId)?.messageId;
     if (handedOver) {
       // Marked moments ago: the worker that marked it may still be waiting for the server's answer.
-      if (attempt.attempt < attempt.maxAttempts && (await this.markAgeMs(ids)) < HAND_OVER_SETTLE_MS)
+      if (attempt.attempt < attempt.maxAttempts && mayStillBeHandingOver(await this.markAgeMs(ids), attempt))
         throw new TransientDeliveryError(
           job.digestKey,
           'Another worker may still be handing this digest over',

@@ -12,7 +12,7 @@ import { checkRecipient } from './delivery-recipient';
 import { buildDeliveryVariables } from './delivery-variables';
 import { automaticMailHeaders, brandingOf } from './mail-parts';
 import { HANDED_OVER_REASON, SMTP_DISABLED_REASON } from './delivery-reasons';
-import { HAND_OVER_SETTLE_MS, HandOver, NOW_UTC } from './hand-over';
+import { HandOver, mayStillBeHandingOver, NOW_UTC } from './hand-over';
 import { digestKeyFor, digestWindow } from './digest-sender';
 import { describeError, TransientDeliveryError } from './errors';
 import { classifySendError } from './send-errors';
@@ -148,7 +148,7 @@ export class EmailService {
   ): Promise<DeliveryOutcome> {
     if (delivery.messageId) {
       // Marked moments ago: the worker that marked it may still be waiting for the server's answer.
-      if (ageMs < HAND_OVER_SETTLE_MS && attempt.attempt < attempt.maxAttempts)
+      if (mayStillBeHandingOver(ageMs, attempt))
         throw new TransientDeliveryError(delivery.id, 'Another worker may still be handing this mail over');
       // A worker handed this mail to the SMTP server and stopped before it heard back: the server
       // may have it. Sending again could mail the owner twice; record what was handed over.

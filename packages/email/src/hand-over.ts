@@ -13,6 +13,17 @@ export const NOW_UTC = `(now() AT TIME ZONE 'UTC')`;
 export const HAND_OVER_SETTLE_MS = SOCKET_TIMEOUT_MS + 15_000;
 
 /**
+ * Whether a mark `markAgeMs` old may belong to a send that is still live, so the worker that found
+ * it should retry later. The last attempt records what was handed over whatever the mark's age.
+ */
+export function mayStillBeHandingOver(
+  markAgeMs: number,
+  attempt: { attempt: number; maxAttempts: number },
+): boolean {
+  return markAgeMs < HAND_OVER_SETTLE_MS && attempt.attempt < attempt.maxAttempts;
+}
+
+/**
  * The hand-over mark: a pending delivery row that holds a Message-ID was handed to the SMTP
  * server by a worker that may have died before it heard back. A worker that finds one records
  * the mail as sent and never sends it again (SPEC §6: a crash never sends a mail twice).
