@@ -149,7 +149,7 @@ async function bareApi(): Promise<Running & { port: number }> {
   const { Queue } = await import('bullmq');
   const { Redis } = await import('ioredis');
   // express is a dependency of @herald/api, not of the workspace root.
-  const express = createRequire(new URL('../apps/api/package.json', import.meta.url))('express') as typeof Express;
+  const express = createRequire(import.meta.resolve('@herald/api'))('express') as typeof Express;
   const connection = new Redis(spec.redisUrl, { maxRetriesPerRequest: 3 });
   const queue = new Queue('tasks', { connection, prefix: spec.prefix });
   const app = express();

@@ -1,5 +1,5 @@
 /** The parent's side of bench/worker-child.ts: spawn, wait until ready, start, follow, stop. */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export type ChildKind = 'herald-tasks' | 'herald-app' | 'raw-noop' | 'raw-chord' | 'herald-api' | 'bare-api';
@@ -38,15 +38,38 @@ export interface BenchChild {
   stop(): Promise<{ peakRssMb: number; cpuMs: number }>;
 }
 
-const CHILD_ENTRY = fileURLToPath(new URL('../worker-child.ts', import.meta.url));
+/**
+ * Children run Herald as production does: the JavaScript `pnpm build` writes, under
+ * `node --conditions=herald-compiled`. BENCH_RUNTIME=tsx runs the TypeScript sources through the
+ * tsx loader instead (as tests and `pnpm herald` do), to compare.
+ */
+const RUNS_SOURCES = process.env.BENCH_RUNTIME === 'tsx';
+const CHILD_ENTRY = fileURLToPath(
+  new URL(RUNS_SOURCES ? '../worker-child.ts' : '../dist/worker-child.js', import.meta.url),
+);
+const BUILD_SCRIPT = fileURLToPath(new URL('../../scripts/build.mjs', import.meta.url));
 
 /** BENCH_CPU_PROF=<dir> writes a --cpu-prof profile of every child into that folder. */
 function execArgv(): string[] {
   const profileDir = process.env.BENCH_CPU_PROF;
-  return ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
+  return [
+    ...(RUNS_SOURCES ? ['--import', 'tsx'] : ['--conditions=herald-compiled']),
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+  ];
+}
+
+let isCompiled = RUNS_SOURCES;
+/** Compiles the workspace once per bench run (a fraction of a second), so children never run stale code. */
+function compileOnce(): void {
+  if (isCompiled) return;
+  const result = spawnSync(process.execPath, [BUILD_SCRIPT], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (result.status !== 0)
+    throw new Error(`bench: ${BUILD_SCRIPT} failed (exit code ${result.status ?? result.signal})`);
+  isCompiled = true;
 }
 
 export async function startChild(spec: ChildSpec): Promise<BenchChild> {
+  compileOnce();
   const child: ChildProcess = fork(CHILD_ENTRY, [], {
     execArgv: execArgv(),
     env: { ...process.env, BENCH_CHILD: JSON.stringify(spec) },
@@ -64,7 +87,11 @@ export async function startChild(spec: ChildSpec): Promise<BenchChild> {
     for (const listener of [...listeners]) listener();
   });
 
-  function next<T>(pick: (message: ChildMessage) => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  function next<T>(
+    pick: (message: ChildMessage) => T | undefined,
+    timeoutMs: number,
+    what: string,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.off('message', onMessage);
@@ -100,10 +127,15 @@ export async function startChild(spec: ChildSpec): Promise<BenchChild> {
     },
     waitFor(count, name, timeoutMs = 300_000) {
       return new Promise<void>((resolve, reject) => {
-        const total = () => (name ? (completed[name] ?? 0) : Object.values(completed).reduce((a, b) => a + b, 0));
+        const total = () =>
+          name ? (completed[name] ?? 0) : Object.values(completed).reduce((a, b) => a + b, 0);
         const timer = setTimeout(() => {
           listeners.delete(check);
-          reject(new Error(`bench child ${spec.kind}: ${total()} of ${count} ${name ?? 'jobs'} after ${timeoutMs} ms`));
+          reject(
+            new Error(
+              `bench child ${spec.kind}: ${total()} of ${count} ${name ?? 'jobs'} after ${timeoutMs} ms`,
+            ),
+          );
         }, timeoutMs);
         const check = () => {
           if (exited) {
@@ -124,7 +156,9 @@ export async function startChild(spec: ChildSpec): Promise<BenchChild> {
       const stopped = next((m) => (m.type === 'stopped' ? m : undefined), 60_000, 'stop');
       send({ type: 'stop' });
       const result = await stopped;
-      await new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+      await new Promise<void>((resolve) =>
+        child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
+      );
       return { peakRssMb: result.peakRssMb, cpuMs: result.cpuMs };
     },
   };

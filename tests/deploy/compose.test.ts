@@ -93,7 +93,7 @@ describe('docker-compose.yml', () => {
 
   it('migrates once before api and worker start', () => {
     const migrate = services.migrate!;
-    expect(migrate.command).toEqual(['node', '--import', 'tsx', '/app/apps/cli/src/main.ts', 'migrate']);
+    expect(migrate.command).toEqual(['node', '--conditions=herald-compiled', '/app/apps/cli/dist/main.js', 'migrate']);
     expect(exists('apps/cli/src/main.ts')).toBe(true);
     expect(migrate.restart).toBe('no');
     expect(migrate.depends_on?.postgres?.condition).toBe('service_healthy');

@@ -47,12 +47,16 @@ describe.each(APPS)('apps/%s/Dockerfile', (app, portVariable) => {
     expect(instructionsOf(base, 'RUN').join('\n')).toContain('npm install --global pnpm@${PNPM_VERSION}');
   });
 
-  it('installs, generates the Prisma client and typechecks in a build stage', () => {
+  it('installs, generates the Prisma client, typechecks and compiles in a build stage', () => {
     const build = stages.find((stage) => stage.name === 'build')!;
     const runs = instructionsOf(build, 'RUN').join('\n');
     expect(runs).toMatch(/pnpm install --frozen-lockfile/);
     expect(runs).toContain('pnpm generate');
     expect(runs).toMatch(/pnpm --recursive run typecheck|pnpm typecheck/);
+    expect(runs).toContain(
+      'pnpm build && mkdir /compiled && cp -r --parents apps/*/dist packages/*/dist /compiled/',
+    );
+    expect(instructionsOf(runtime, 'COPY')).toContain('--from=build /compiled ./');
   });
 
   it('ships production dependencies only, plus the generated client from the build stage', () => {
@@ -75,7 +79,7 @@ describe.each(APPS)('apps/%s/Dockerfile', (app, portVariable) => {
     expect(Number(user.split(':')[0])).toBeGreaterThan(0);
   });
 
-  it('starts the app under tini from its own directory, where tsx resolves', () => {
+  it('starts the compiled app under tini from its own directory, and checks at build time that it loads', () => {
     expect(execForm(instructionsOf(runtime, 'ENTRYPOINT').at(-1)!)).toEqual(['/usr/bin/tini', '--']);
     expect(instructionsOf(runtime, 'RUN').join('\n')).toContain(
       'apt-get install --yes --no-install-recommends tini',
@@ -83,15 +87,14 @@ describe.each(APPS)('apps/%s/Dockerfile', (app, portVariable) => {
     expect(instructionsOf(runtime, 'WORKDIR').at(-1)).toBe(`/app/apps/${app}`);
     expect(execForm(instructionsOf(runtime, 'CMD').at(-1)!)).toEqual([
       'node',
-      '--import',
-      'tsx',
-      'src/main.ts',
+      '--conditions=herald-compiled',
+      'dist/main.js',
     ]);
     expect(exists(`apps/${app}/src/main.ts`)).toBe(true);
-    const manifest = JSON.parse(readText(`apps/${app}/package.json`)) as {
-      dependencies?: Record<string, string>;
-    };
-    expect(manifest.dependencies?.tsx, `tsx is a production dependency of @herald/${app}`).toBeDefined();
+    // tests/deploy/compiled.test.ts runs this same check against the local build.
+    expect(instructionsOf(runtime, 'RUN').join('\n')).toContain(
+      `node --conditions=herald-compiled --input-type=module --eval "await import('@herald/${app}')"`,
+    );
   });
 
   it(`has a HEALTHCHECK on /healthz at ${portVariable} and exposes its default port`, () => {

@@ -193,7 +193,7 @@ for (const target of targets) {
       const job = findObject<Workload>(objects(), 'Job', MIGRATE);
       const migrate = container(job);
       expect(migrate.command, 'args, not command: tini stays PID 1').toBeUndefined();
-      expect(migrate.args).toEqual(['node', '--import', 'tsx', '/app/apps/cli/src/main.ts', 'migrate']);
+      expect(migrate.args).toEqual(['node', '--conditions=herald-compiled', '/app/apps/cli/dist/main.js', 'migrate']);
       expect(['Never', 'OnFailure']).toContain(job.spec.template.spec.restartPolicy);
       const env = envOf(job);
       expect(env.has('DATABASE_URL')).toBe(true);
@@ -371,7 +371,7 @@ for (const target of targets) {
         }
         expect(container(deployment(API)).image).toContain('/herald-api:');
         expect(container(deployment(WORKER)).image).toContain('/herald-worker:');
-        // The Job runs the CLI from an app image, whose working directory resolves tsx.
+        // The Job runs the compiled CLI from an app image (both hold it).
         const job = container(findObject<Workload>(objects(), 'Job', MIGRATE)).image;
         expect(job.replace(/:[^:/]+$/, '')).toMatch(/\/herald-(api|worker)$/);
       });

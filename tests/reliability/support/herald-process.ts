@@ -3,11 +3,15 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
-/** What a child runs: the production entry points, or the crash test's worker with short locks. */
+/**
+ * What a child runs: the production entry points as the images run them (the compiled JavaScript
+ * of `pnpm build`, which the tests' global set-up writes), or the crash test's worker with short
+ * locks (TypeScript through tsx).
+ */
 const ENTRIES = {
-  api: 'apps/api/src/main.ts',
-  worker: 'apps/worker/src/main.ts',
-  'short-lock-worker': 'tests/reliability/support/worker-entry.ts',
+  api: ['--conditions=herald-compiled', 'apps/api/dist/main.js'],
+  worker: ['--conditions=herald-compiled', 'apps/worker/dist/main.js'],
+  'short-lock-worker': ['--import', 'tsx', 'tests/reliability/support/worker-entry.ts'],
 } as const;
 export type Entry = keyof typeof ENTRIES;
 
@@ -20,7 +24,7 @@ export interface ExitInfo {
   signal: NodeJS.Signals | null;
 }
 
-/** One Herald process (API or worker) started the way production starts it: `node --import tsx main.ts`. */
+/** One Herald process (API or worker) started the way production starts it: `node --conditions=herald-compiled dist/main.js`. */
 export class HeraldProcess {
   readonly lines: string[] = [];
   readonly child: ChildProcess;
@@ -41,13 +45,7 @@ export class HeraldProcess {
   ) {
     this.child = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--import',
-        `${ROOT}tests/reliability/support/exit-with-parent.mjs`,
-        ENTRIES[entry],
-      ],
+      ['--import', `${ROOT}tests/reliability/support/exit-with-parent.mjs`, ...ENTRIES[entry]],
       { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] },
     );
     this.exited = new Promise((resolve) => {
