@@ -274,10 +274,18 @@ describe('digest delivery', () => {
     );
     expect(mail.subject).toContain('20');
     for (const id of ids) expect(mail.text).toContain(id);
-    const sent = await stack.testDb.db.prisma.notificationDelivery.findMany({
-      where: { runId: { in: ids } },
-    });
-    expect(sent.every((d) => d.status === 'sent' && d.messageId === sent[0]!.messageId)).toBe(true);
+    // The rows are marked sent once the SMTP server's answer is back, a moment after it stored the mail.
+    const sent = await waitFor(
+      async () => {
+        const rows = await stack.testDb.db.prisma.notificationDelivery.findMany({
+          where: { runId: { in: ids } },
+        });
+        return rows.every((d) => d.status === 'sent') ? rows : null;
+      },
+      5_000,
+      '20 deliveries marked sent',
+    );
+    expect(new Set(sent.map((d) => d.messageId)).size).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(stack.inbox.messages.filter((m) => m.to.includes('dora@digest.test'))).toHaveLength(1);
   });
