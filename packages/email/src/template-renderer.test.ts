@@ -166,6 +166,8 @@ describe('render', () => {
     });
     expect(mail.subject).toBe('Your Herald digest: 2 runs, 1 failed');
     expect(mail.html).toContain('href="https://app.test/runs/r2"');
+    // Inside {{#each runs}}, the link colour is read through @root: that template keeps its data frame.
+    expect(mail.html).toMatch(/href="https:\/\/app\.test\/runs\/r2" style="[^"]*color:#4f46e5/);
     expect(mail.text).toContain('- a.one: Succeeded (850 ms)');
     expect(mail.html).not.toMatch(NOT_SHOWN);
   });
@@ -239,6 +241,16 @@ describe('compileAll', () => {
     await expect(new TemplateRenderer({ templatesDir: dir }).compileAll()).rejects.toThrow(
       /"task-completion".*text/s,
     );
+  });
+
+  it('fails at start on a helper Herald does not have, naming the template and the file', async () => {
+    const dir = await templatesWith(
+      'task-completion/text.hbs',
+      (source) => `${source}{{#shout task_name}}!{{/shout}}`,
+    );
+    const error = await new TemplateRenderer({ templatesDir: dir }).compileAll().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TemplateCompileError);
+    expect(String(error)).toMatch(/"task-completion".*text.*shout/s);
   });
 
   it('fails when a template file is missing', async () => {

@@ -37,6 +37,8 @@ interface CompiledTemplate {
   text: Fill;
 }
 
+/** `{{@root.x}}`, `{{#if @first}}`...: a mustache that reads a Handlebars data variable. */
+const USES_DATA_VARIABLES = /\{\{[^}]*@/;
 /** Distinct custom subjects kept compiled; tasks have few, so this only bounds a misuse. */
 const MAX_CACHED_SUBJECTS = 200;
 const SAMPLE_UNSUBSCRIBE_URL = 'https://herald.example.com/unsubscribe/sample-token';
@@ -101,7 +103,16 @@ export class TemplateRenderer {
 
   private compileHandlebars(name: string, file: string, source: string, isPlainText: boolean): Fill {
     try {
-      return this.handlebars.compile<TemplateVariables>(source, { noEscape: isPlainText });
+      return this.handlebars.compile<TemplateVariables>(source, {
+        noEscape: isPlainText,
+        // Herald's templates use only the built-in helpers (if, each): calls to them are compiled
+        // in, not looked up by name on every use. A template that calls any other helper fails
+        // here, at start, instead of on a live mail.
+        knownHelpersOnly: true,
+        // @root, @index and the like cost a data frame on every fill; only a template that
+        // reads them gets one.
+        data: USES_DATA_VARIABLES.test(source),
+      });
     } catch (error) {
       throw new TemplateCompileError(
         name,
