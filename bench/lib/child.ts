@@ -14,6 +14,8 @@ export interface ChildSpec {
   smtpPort?: number;
   smtpPoolSize?: number;
   queue?: string;
+  /** Extra node flags for the child, e.g. a V8 heap ceiling. */
+  nodeFlags?: string[];
 }
 
 export type ChildMessage =
@@ -50,10 +52,11 @@ const CHILD_ENTRY = fileURLToPath(
 const BUILD_SCRIPT = fileURLToPath(new URL('../../scripts/build.mjs', import.meta.url));
 
 /** BENCH_CPU_PROF=<dir> writes a --cpu-prof profile of every child into that folder. */
-function execArgv(): string[] {
+function execArgv(spec: ChildSpec): string[] {
   const profileDir = process.env.BENCH_CPU_PROF;
   return [
     ...(RUNS_SOURCES ? ['--import', 'tsx'] : ['--conditions=herald-compiled']),
+    ...(spec.nodeFlags ?? []),
     ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
   ];
 }
@@ -71,7 +74,7 @@ function compileOnce(): void {
 export async function startChild(spec: ChildSpec): Promise<BenchChild> {
   compileOnce();
   const child: ChildProcess = fork(CHILD_ENTRY, [], {
-    execArgv: execArgv(),
+    execArgv: execArgv(spec),
     env: { ...process.env, BENCH_CHILD: JSON.stringify(spec) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

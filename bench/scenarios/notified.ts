@@ -45,7 +45,14 @@ export async function runNotified(
     latencySeconds,
     ratePerSecond,
     concurrency,
-  }: { tasks: number; latencySeconds: number; ratePerSecond: number; concurrency: number },
+    nodeFlags,
+  }: {
+    tasks: number;
+    latencySeconds: number;
+    ratePerSecond: number;
+    concurrency: number;
+    nodeFlags?: string[];
+  },
 ): Promise<NotifiedResult> {
   // Headers only: parsing every body (mailparser, ~2 ms a mail) would make the sink, not Herald, the bound.
   const inbox = await startDevInbox({ keep: 'headers' });
@@ -59,6 +66,7 @@ export async function runNotified(
     smtpPort: inbox.smtpPort,
     smtpPoolSize: SMTP_POOL_SIZE,
     notificationConcurrency: NOTIFICATION_CONCURRENCY,
+    nodeFlags,
   });
   const bench = createBenchClient(setup, prefix);
 
