@@ -121,13 +121,14 @@ export class RunLedger {
   }
 
   private async writeQueued(runs: NewRun[]): Promise<void[]> {
-    await this.pool.query(
-      `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
+    await this.pool.query({
+      name: 'herald_ledger_queued',
+      text: `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
        INSERT INTO "TaskRun" (id, "organizationId", "userId", task, input, status, "maxAttempts", "parentId", "scheduleName", "createdAt", "updatedAt")
        SELECT v.id, v.org, v.usr, v.task, v.input, 'queued', v.max, v.parent, v.sched, now(), now()
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::int[], $7::text[], $8::text[])
          AS v(id, org, usr, task, input, max, parent, sched), async_commit`,
-      [
+      values: [
         runs.map((r) => r.id),
         runs.map((r) => r.organizationId),
         runs.map((r) => r.userId),
@@ -137,7 +138,7 @@ export class RunLedger {
         runs.map((r) => r.parentId ?? null),
         runs.map((r) => r.scheduleName ?? null),
       ],
-    );
+    });
     return runs.map(() => undefined);
   }
 
@@ -185,8 +186,9 @@ export class RunLedger {
   private async writeStarts(items: TimedStart[]): Promise<boolean[]> {
     const unique = [...new Map(items.map((item) => [item.id, item])).values()];
     const now = performance.now();
-    const { rows } = await this.pool.query<{ id: string }>(
-      `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
+    const { rows } = await this.pool.query<{ id: string }>({
+      name: 'herald_ledger_starts',
+      text: `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
        INSERT INTO "TaskRun" (id, "organizationId", "userId", task, input, status, attempts, "maxAttempts", "parentId", "scheduleName", "startedAt", "createdAt", "updatedAt")
        SELECT v.id, v.org, v.usr, v.task, v.input, 'running', v.attempt, v.max, v.parent, v.sched,
          now() - v.ago * interval '1 millisecond', now(), now()
@@ -196,7 +198,7 @@ export class RunLedger {
          "startedAt" = COALESCE("TaskRun"."startedAt", EXCLUDED."startedAt"), "updatedAt" = now()
        WHERE "TaskRun".status NOT IN ${TERMINAL}
        RETURNING id`,
-      [
+      values: [
         unique.map((r) => r.id),
         unique.map((r) => r.organizationId),
         unique.map((r) => r.userId),
@@ -208,7 +210,7 @@ export class RunLedger {
         unique.map((r) => r.scheduleName ?? null),
         unique.map((r) => now - r.at),
       ],
-    );
+    });
     const started = new Set(rows.map((row) => row.id));
     return items.map((item) => started.has(item.id));
   }
@@ -234,8 +236,9 @@ export class RunLedger {
       id: string;
       run_id: string;
       channel: string;
-    }>(
-      `WITH v AS (
+    }>({
+      name: 'herald_ledger_ends',
+      text: `WITH v AS (
          SELECT * FROM unnest($1::text[], $2::"RunStatus"[], $3::jsonb[], $4::jsonb[], $5::int[], $16::jsonb[], $17::float8[],
              $18::float8[], $19::text[], $20::jsonb[], $21::int[], $22::text[], $23::text[], $24::text[], $25::text[])
            AS v(id, status, result, error, attempts, progress, ended_ago, started_ago, task, input, max, parent, sched, org, usr)
@@ -266,7 +269,7 @@ export class RunLedger {
        )
        SELECT 'run' AS kind, id, id AS run_id, NULL AS channel FROM done
        UNION ALL SELECT 'delivery' AS kind, id, run_id, channel FROM ins`,
-      [
+      values: [
         unique.map((r) => r.id),
         unique.map((r) => r.status),
         unique.map((r) => json(r.result)),
@@ -293,7 +296,7 @@ export class RunLedger {
         unique.map((r) => r.organizationId),
         unique.map((r) => r.userId),
       ],
-    );
+    });
     const updated = new Set<string>();
     const created = new Map<string, PendingDelivery[]>();
     for (const row of rows) {
