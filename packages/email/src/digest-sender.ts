@@ -135,8 +135,11 @@ export class DigestSender {
       throw new TransientDeliveryError(job.digestKey, 'Another worker claimed part of this digest');
     const handOver = new HandOver(
       this.db.pool,
-      `UPDATE "NotificationDelivery" SET "messageId" = $3, "updatedAt" = ${NOW_UTC}
+      {
+        name: 'herald_digest_hand_over',
+        text: `UPDATE "NotificationDelivery" SET "messageId" = $3, "updatedAt" = ${NOW_UTC}
        WHERE id = ANY($1::text[]) AND "organizationId" = $2 AND status = 'pending'`,
+      },
       (messageId) => [ids, job.organizationId, messageId],
     );
     try {

@@ -216,11 +216,12 @@ export class EmailService {
     }
 
     // Claim this attempt: of two workers holding the same pending row, only one gets to send.
-    const claim = await this.db.pool.query(
-      `UPDATE "NotificationDelivery" SET attempts = attempts + 1, "updatedAt" = ${NOW_UTC}
+    const claim = await this.db.pool.query({
+      name: 'herald_delivery_claim',
+      text: `UPDATE "NotificationDelivery" SET attempts = attempts + 1, "updatedAt" = ${NOW_UTC}
        WHERE id = $1 AND "organizationId" = $2 AND status = 'pending' AND attempts = $3 AND "messageId" IS NULL`,
-      [delivery.id, delivery.organizationId, delivery.attempts],
-    );
+      values: [delivery.id, delivery.organizationId, delivery.attempts],
+    });
     if (claim.rowCount === 0)
       return { status: 'already-done', reason: 'Another worker claimed this delivery' };
 
@@ -228,8 +229,11 @@ export class EmailService {
     // Only the claim made by this attempt (attempts + 1) marks the row.
     const handOver = new HandOver(
       this.db.pool,
-      `UPDATE "NotificationDelivery" SET "messageId" = $3, "updatedAt" = ${NOW_UTC}
+      {
+        name: 'herald_delivery_hand_over',
+        text: `UPDATE "NotificationDelivery" SET "messageId" = $3, "updatedAt" = ${NOW_UTC}
        WHERE id = $1 AND "organizationId" = $2 AND status = 'pending' AND attempts = $4`,
+      },
       (handedOver) => [delivery.id, delivery.organizationId, handedOver, delivery.attempts + 1],
     );
     try {
@@ -323,15 +327,16 @@ export class EmailService {
   private async findDelivery(id: string): Promise<DeliveryRows> {
     const { rows } = await this.db.pool.query<
       Record<'delivery' | 'run' | 'preference', Record<string, unknown> | null> & { age_ms: number }
-    >(
-      `SELECT to_jsonb(d) AS delivery, to_jsonb(r) AS run, to_jsonb(p) AS preference,
+    >({
+      name: 'herald_delivery_find',
+      text: `SELECT to_jsonb(d) AS delivery, to_jsonb(r) AS run, to_jsonb(p) AS preference,
          (EXTRACT(EPOCH FROM ${NOW_UTC} - d."updatedAt") * 1000)::float8 AS age_ms
        FROM "NotificationDelivery" d
        LEFT JOIN "TaskRun" r ON r.id = d."runId" AND r."organizationId" = d."organizationId"
        LEFT JOIN "NotificationPreference" p ON p."userId" = d."userId" AND p."organizationId" = d."organizationId"
        WHERE d.id = $1`,
-      [id],
-    );
+      values: [id],
+    });
     const row = rows[0];
     return {
       delivery: withDates<NotificationDelivery>(row?.delivery),
@@ -352,12 +357,13 @@ export class EmailService {
       sentAt?: Date;
     },
   ): Promise<DeliveryOutcome> {
-    const { rowCount } = await this.db.pool.query(
-      `UPDATE "NotificationDelivery" SET status = $3::"DeliveryStatus", reason = $4, address = COALESCE($5, address),
+    const { rowCount } = await this.db.pool.query({
+      name: 'herald_delivery_record',
+      text: `UPDATE "NotificationDelivery" SET status = $3::"DeliveryStatus", reason = $4, address = COALESCE($5, address),
          "messageId" = CASE WHEN $3::"DeliveryStatus" = 'sent' THEN COALESCE($6, "messageId") END, "sentAt" = COALESCE($7::timestamptz AT TIME ZONE 'UTC', "sentAt"),
          "updatedAt" = ${NOW_UTC}
        WHERE id = $1 AND "organizationId" = $2 AND status = 'pending'`,
-      [
+      values: [
         delivery.id,
         delivery.organizationId,
         data.status,
@@ -366,7 +372,7 @@ export class EmailService {
         data.messageId ?? null,
         data.sentAt ?? null,
       ],
-    );
+    });
     if (rowCount === 0 && data.status !== 'sent')
       return { status: 'already-done', reason: 'Delivery was completed by another worker' };
     return {

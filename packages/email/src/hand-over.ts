@@ -43,12 +43,13 @@ export class HandOver {
   private hasEnded = false;
 
   /**
-   * `sql` is an UPDATE that writes the mark, given `values(messageId)`; it must change nothing
-   * once the row is no longer pending.
+   * `statement` is an UPDATE that writes the mark, given `values(messageId)`; it must change
+   * nothing once the row is no longer pending. It is a named (prepared) statement: once a
+   * connection has prepared it, the mark is one Bind/Execute, with no parsing or planning.
    */
   constructor(
     private readonly pool: Database['pool'],
-    private readonly sql: string,
+    private readonly statement: { name: string; text: string },
     private readonly values: (messageId: string) => unknown[],
   ) {}
 
@@ -73,7 +74,7 @@ export class HandOver {
     if (!client || this.marked || this.hasEnded) return;
     this.client = null;
     // An idle client writes the query to its socket inside query(), before this returns.
-    this.marked = client.query(this.sql, this.values(messageId)).then(
+    this.marked = client.query({ ...this.statement, values: this.values(messageId) }).then(
       (result) => {
         client.release();
         return result.rowCount ?? 0;
