@@ -57,6 +57,8 @@ function execArgv(spec: ChildSpec): string[] {
   return [
     ...(RUNS_SOURCES ? ['--import', 'tsx'] : ['--conditions=herald-compiled']),
     ...(spec.nodeFlags ?? []),
+    // BENCH_NODE_FLAGS="--trace-gc ...": extra node flags for every child, to look into one.
+    ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
     ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
   ];
 }
