@@ -140,6 +140,14 @@ describe('render', () => {
     expect(mail.html).toContain('<title>Task Complete: reports.generate');
   });
 
+  it('lets a custom subject template use every built-in helper', () => {
+    const mail = renderer.render('task-completion', run, {
+      subjectTemplate:
+        '{{#unless error_message}}OK{{/unless}} {{#with task_name}}{{this}}{{/with}} {{lookup this "status"}}',
+    });
+    expect(mail.subject).toBe('OK reports.generate succeeded');
+  });
+
   it('summarises test results: totals and the failed tests by name', () => {
     const mail = renderer.render('test-execution-summary', {
       ...run,
