@@ -34,8 +34,10 @@ export function mayStillBeHandingOver(
  * UPDATE is written to PostgreSQL's socket and the end-of-data line to the SMTP server's in one
  * synchronous step, one write right after the other with no other code in between, and the
  * UPDATE's reply is read after the send. Only a process killed between those two system calls
- * loses its mail (recorded as sent, never arrived). If the mark then fails (PostgreSQL went
- * down), the mail is out all the same: the live worker records it as sent the usual way.
+ * loses its mail (recorded as sent, never arrived). On a loaded machine that gap can outlast the
+ * calls themselves: the first write wakes PostgreSQL, which may be scheduled on the worker's core
+ * before the second one. If the mark then fails (PostgreSQL went down), the mail is out all the
+ * same: the live worker records it as sent the usual way.
  */
 export class HandOver {
   private client: PoolClient | null = null;
