@@ -10,7 +10,7 @@
 // every import stays external, a relative one rewritten from .ts (or no extension) to .js.
 import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -34,7 +34,6 @@ const TARGETS = [
 const sources = (dir) =>
   readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !/\.(test|d)\.ts$/.test(entry.name))
-    .filter((entry) => !path.relative(dir, entry.parentPath).split(path.sep).includes('dist'))
     .map((entry) => path.join(entry.parentPath, entry.name));
 
 /** Keeps every import as it is, but points a relative one at the compiled file. */
@@ -60,33 +59,41 @@ const importsStayExternal = (srcDir) => ({
   },
 });
 
-const started = performance.now();
-let files = 0;
-for (const { srcDir, outDir, entries } of TARGETS) {
-  if (!existsSync(srcDir)) continue; // bench/ is not in the images' build context
-  const entryPoints = entries ? entries.map((entry) => path.join(srcDir, entry)) : sources(srcDir);
-  files += entryPoints.length;
-  // Written aside, then swapped in: a process importing from dist/ meanwhile (a test run, a bench
-  // run) never sees it half written.
-  const fresh = `${outDir}.new-${process.pid}`;
-  const stale = `${outDir}.old-${process.pid}`;
-  rmSync(fresh, { recursive: true, force: true });
-  await build({
-    entryPoints,
-    outbase: srcDir,
-    outdir: fresh,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    sourcemap: 'linked',
-    logLevel: 'warning',
-    plugins: [importsStayExternal(srcDir)],
-  });
-  if (existsSync(outDir)) renameSync(outDir, stale);
-  renameSync(fresh, outDir);
-  rmSync(stale, { recursive: true, force: true });
+/**
+ * Compiles every target, each written aside and then swapped in: a process importing from dist/
+ * meanwhile (a test run, a bench run) never sees it half written. Used by `pnpm build`, the tests'
+ * global set-up and the bench.
+ */
+export async function buildWorkspace() {
+  const started = performance.now();
+  let files = 0;
+  for (const { srcDir, outDir, entries } of TARGETS) {
+    if (!existsSync(srcDir)) continue; // bench/ is not in the images' build context
+    const entryPoints = entries ? entries.map((entry) => path.join(srcDir, entry)) : sources(srcDir);
+    files += entryPoints.length;
+    const fresh = `${outDir}.new-${process.pid}`;
+    const stale = `${outDir}.old-${process.pid}`;
+    rmSync(fresh, { recursive: true, force: true });
+    await build({
+      entryPoints,
+      outbase: srcDir,
+      outdir: fresh,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      sourcemap: 'linked',
+      logLevel: 'warning',
+      plugins: [importsStayExternal(srcDir)],
+    });
+    if (existsSync(outDir)) renameSync(outDir, stale);
+    renameSync(fresh, outDir);
+    rmSync(stale, { recursive: true, force: true });
+  }
+  return { files, folders: TARGETS.length, ms: Math.round(performance.now() - started) };
 }
-process.stderr.write(
-  `herald: compiled ${files} files to dist/ in ${TARGETS.length} folders (${Math.round(performance.now() - started)} ms)\n`,
-);
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { files, folders, ms } = await buildWorkspace();
+  process.stderr.write(`herald: compiled ${files} files to dist/ in ${folders} folders (${ms} ms)\n`);
+}

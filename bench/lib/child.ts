@@ -1,6 +1,7 @@
 /** The parent's side of bench/worker-child.ts: spawn, wait until ready, start, follow, stop. */
-import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { buildWorkspace } from '../../scripts/build.mjs';
 
 export type ChildKind = 'herald-tasks' | 'herald-app' | 'raw-noop' | 'raw-chord' | 'herald-api' | 'bare-api';
 
@@ -49,7 +50,6 @@ const RUNS_SOURCES = process.env.BENCH_RUNTIME === 'tsx';
 const CHILD_ENTRY = fileURLToPath(
   new URL(RUNS_SOURCES ? '../worker-child.ts' : '../dist/worker-child.js', import.meta.url),
 );
-const BUILD_SCRIPT = fileURLToPath(new URL('../../scripts/build.mjs', import.meta.url));
 
 /** BENCH_CPU_PROF=<dir> writes a --cpu-prof profile of every child into that folder. */
 function execArgv(spec: ChildSpec): string[] {
@@ -63,18 +63,11 @@ function execArgv(spec: ChildSpec): string[] {
   ];
 }
 
-let isCompiled = RUNS_SOURCES;
-/** Compiles the workspace once per bench run (a fraction of a second), so children never run stale code. */
-function compileOnce(): void {
-  if (isCompiled) return;
-  const result = spawnSync(process.execPath, [BUILD_SCRIPT], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (result.status !== 0)
-    throw new Error(`bench: ${BUILD_SCRIPT} failed (exit code ${result.status ?? result.signal})`);
-  isCompiled = true;
-}
+/** Compiled once per bench run (a fraction of a second), so children never run stale code. */
+let compiled: Promise<unknown> | null = RUNS_SOURCES ? Promise.resolve() : null;
 
 export async function startChild(spec: ChildSpec): Promise<BenchChild> {
-  compileOnce();
+  await (compiled ??= buildWorkspace());
   const child: ChildProcess = fork(CHILD_ENTRY, [], {
     execArgv: execArgv(spec),
     env: { ...process.env, BENCH_CHILD: JSON.stringify(spec) },
