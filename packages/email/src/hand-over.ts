@@ -25,18 +25,18 @@ export function mayStillBeHandingOver(
 }
 
 /**
- * Makes the kernel hold the client's next write until setNoDelay(true): Nagle's algorithm on,
- * then a Flush message, whose unacknowledged segment keeps the next small write back. Returns
- * the socket, or null where pg's socket is not at hand (the mark then goes out at once).
+ * Makes the kernel hold the client's next write back: Nagle's algorithm on, then a Flush message,
+ * whose unacknowledged segment keeps the next small write waiting. Returns what sends it (Nagle
+ * off again), or nothing where pg's socket is not at hand (the mark then goes out at once).
  */
-function holdNextWrite(client: PoolClient): net.Socket | null {
+function holdNextWrite(client: PoolClient): (() => void) | null {
   // pg keeps a client's protocol connection, and its socket, here (typed on Client, not PoolClient).
   const { connection } = client as { connection?: { stream?: unknown; flush(): void } };
   const socket = connection?.stream;
   if (!connection || !(socket instanceof net.Socket) || !socket.writable) return null;
   socket.setNoDelay(false);
   connection.flush();
-  return socket;
+  return () => socket.setNoDelay(true);
 }
 
 /**
@@ -101,7 +101,7 @@ export class HandOver {
     const client = this.client;
     if (!client || this.marked || this.hasEnded) return;
     this.client = null;
-    const socket = holdNextWrite(client);
+    const sendHeld = holdNextWrite(client);
     // An idle client writes the query to its socket inside query(), before this returns.
     this.marked = client.query({ ...this.statement, values: this.values(messageId) }).then(
       (result) => {
@@ -116,7 +116,7 @@ export class HandOver {
     // Observed by ended(), after the send.
     this.marked.catch(() => undefined);
     // Runs once the synchronous step that called this, the end-of-data line's write, is over.
-    if (socket) queueMicrotask(() => socket.setNoDelay(true));
+    if (sendHeld) queueMicrotask(sendHeld);
   }
 
   /**
