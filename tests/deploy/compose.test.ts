@@ -118,11 +118,17 @@ describe('docker-compose.yml', () => {
     });
 
     it('sets every variable production needs, and passes loadConfig with e-mail enabled', () => {
-      expect(environment.NODE_ENV).toBe('production');
       for (const key of REQUIRED_IN_PRODUCTION) expect(environment[key], key).toBeTruthy();
       const config = loadConfig(environment);
       expect(config.smtpProblem).toBeNull();
       expect(config.smtp?.host).toBe('mailpit');
+    });
+
+    it('runs in development mode: production would refuse its herald.local sender and http links', () => {
+      expect(environment.NODE_ENV).toBe('development');
+      expect(() => loadConfig({ ...environment, NODE_ENV: 'production' })).toThrow(
+        /SMTP_FROM: expected a sender on a real domain in production.*FRONTEND_URL: expected an https/,
+      );
     });
 
     it('points at the compose services', () => {

@@ -149,6 +149,9 @@ describe('k8s/base as written', () => {
   });
 });
 
+/** What a team puts in config.env in place of the template's example sender. */
+const OWN_SENDER = { SMTP_FROM: 'Herald <no-reply@notifications.acme-corp.com>' };
+
 const targets = ['k8s/base', ...OVERLAYS.map((environment) => `k8s/overlays/${environment}`)];
 
 if (!KUBECTL) {
@@ -185,7 +188,9 @@ for (const target of targets) {
       for (const key of REQUIRED_IN_PRODUCTION) expect(env.has(key), `${name} ${key}`).toBe(true);
       for (const key of env.keys()) expect(isKnownVariable(key), `${name} ${key}`).toBe(true);
       expect(env.get('NODE_ENV')).toBe('production');
-      const config = loadConfig(Object.fromEntries(env));
+      // The template's sender is a placeholder that production refuses until a team sets its own.
+      expect(() => loadConfig(Object.fromEntries(env))).toThrow(/SMTP_FROM: expected a sender on a real domain/);
+      const config = loadConfig({ ...Object.fromEntries(env), ...OWN_SENDER });
       expect(config.smtpProblem).toBeNull();
     });
 
@@ -197,7 +202,7 @@ for (const target of targets) {
       expect(['Never', 'OnFailure']).toContain(job.spec.template.spec.restartPolicy);
       const env = envOf(job);
       expect(env.has('DATABASE_URL')).toBe(true);
-      expect(() => loadConfig(Object.fromEntries(env))).not.toThrow();
+      expect(() => loadConfig({ ...Object.fromEntries(env), ...OWN_SENDER })).not.toThrow();
     });
 
     it('the api probes /healthz and /readyz on the container port that matches PORT', () => {
@@ -306,7 +311,7 @@ for (const target of targets) {
       expect(scaled.spec.maxReplicaCount).toBeGreaterThanOrEqual(scaled.spec.minReplicaCount!);
 
       // The prefix the worker really uses (braced on a Redis Cluster), from its own config.
-      const config = loadConfig(Object.fromEntries(envOf(deployment(WORKER))));
+      const config = loadConfig({ ...Object.fromEntries(envOf(deployment(WORKER))), ...OWN_SENDER });
       const prefix = queuePrefix(config);
       const cluster = config.REDIS_CLUSTER;
       expect(scaled.spec.triggers.map((trigger) => trigger.metadata.listName).sort()).toEqual(

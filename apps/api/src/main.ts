@@ -8,6 +8,7 @@ const { startApi } = await import('./start-api');
 
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'herald-api' });
 if (telemetry.tracingEnabled) logger.info('OpenTelemetry tracing on');
+for (const warning of config.warnings) logger.warn(warning);
 const api = await startApi({ config, logger, registry, telemetry: telemetry.bullmqTelemetry });
 
 let stopping = false;

@@ -8,6 +8,7 @@ const { startWorkerApp } = await import('./start-worker');
 
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'herald-worker' });
 if (telemetry.tracingEnabled) logger.info('OpenTelemetry tracing on');
+for (const warning of config.warnings) logger.warn(warning);
 const app = await startWorkerApp({ config, logger, registry, telemetry: telemetry.bullmqTelemetry });
 
 let stopping = false;

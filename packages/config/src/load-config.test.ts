@@ -1,5 +1,35 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './index';
+
+const pemOf = (bits: number) =>
+  generateKeyPairSync('rsa', { modulusLength: bits }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const KEY = pemOf(2048);
+
+/** What production needs besides DKIM: a secret, a real sender domain and https links. */
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  HERALD_SECRET: 'a-production-secret-of-length',
+  SMTP_HOST: 'smtp.acme.com',
+  SMTP_FROM: 'Herald <no-reply@acme.com>',
+  PUBLIC_API_URL: 'https://herald.acme.com',
+  FRONTEND_URL: 'https://app.acme.com',
+};
+const DKIM = { DKIM_DOMAIN: 'acme.com', DKIM_SELECTOR: 'herald', DKIM_PRIVATE_KEY: KEY };
+
+/** The one line loadConfigOrExit would print. */
+function messageOf(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected loadConfig to refuse');
+}
 
 describe('loadConfig', () => {
   it('works with nothing set, for local use', () => {
@@ -39,5 +69,71 @@ describe('loadConfig', () => {
 
   it('requires HERALD_SECRET in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/HERALD_SECRET/);
+  });
+
+  describe('in production', () => {
+    it('starts with a real sender, https links and a DKIM key, and signs with it', () => {
+      const config = loadConfig({ ...PRODUCTION, ...DKIM });
+      expect(config.smtp?.dkim).toEqual({ domainName: 'acme.com', keySelector: 'herald', privateKey: KEY });
+      expect(config.warnings).toEqual([]);
+    });
+
+    it.each([
+      ['no-reply@herald.local', 'Herald <no-reply@herald.local>'],
+      ['localhost', 'Herald <herald@localhost>'],
+      ['example.com', 'no-reply@example.com'],
+      ['a subdomain of example.org', 'Herald <x@mail.example.org>'],
+    ])('refuses a sender on %s, naming SMTP_FROM', (_what, from) => {
+      const message = messageOf({ ...PRODUCTION, SMTP_FROM: from });
+      expect(message).toMatch(/^Invalid configuration: SMTP_FROM: expected a sender on a real domain in production/);
+      expect(message).not.toContain('\n');
+    });
+
+    it('refuses http links and a missing PUBLIC_API_URL, naming each variable', () => {
+      expect(messageOf({ ...PRODUCTION, PUBLIC_API_URL: 'http://localhost:3000' })).toMatch(
+        /PUBLIC_API_URL: expected an https:\/\/ URL in production \(got "http:\/\/localhost:3000"\)/,
+      );
+      expect(messageOf({ ...PRODUCTION, FRONTEND_URL: 'http://localhost:3000' })).toMatch(/FRONTEND_URL: expected an https/);
+      const { PUBLIC_API_URL: _unset, ...withoutApiUrl } = PRODUCTION;
+      expect(messageOf(withoutApiUrl)).toMatch(/PUBLIC_API_URL: required in production/);
+    });
+
+    it('warns once when no DKIM key is set', () => {
+      expect(loadConfig(PRODUCTION).warnings).toEqual([expect.stringMatching(/^DKIM_PRIVATE_KEY is not set: mail goes out unsigned/)]);
+      expect(loadConfig({}).warnings).toEqual([]);
+    });
+  });
+
+  describe('DKIM', () => {
+    it('reads the key from a mounted file, and a PEM whose line breaks were written as \\n', () => {
+      const file = path.join(mkdtempSync(path.join(tmpdir(), 'herald-dkim-')), 'private.pem');
+      writeFileSync(file, KEY);
+      const { DKIM_PRIVATE_KEY: _key, ...rest } = DKIM;
+      expect(loadConfig({ ...rest, DKIM_PRIVATE_KEY_FILE: file }).smtp).toBeNull();
+      expect(loadConfig({ ...rest, SMTP_HOST: 'smtp.acme.com', DKIM_PRIVATE_KEY_FILE: file }).smtp?.dkim?.privateKey).toBe(KEY);
+      const escaped = loadConfig({ ...DKIM, SMTP_HOST: 'h', DKIM_PRIVATE_KEY: KEY.replaceAll('\n', '\\n') });
+      expect(escaped.smtp?.dkim?.privateKey).toBe(KEY);
+    });
+
+    it.each([
+      ['a key that is not PEM', { DKIM_PRIVATE_KEY: 'not a key' }, /^Invalid configuration: DKIM_PRIVATE_KEY: expected an RSA private key in PEM \(it cannot be read\)$/],
+      ['an EC key', { DKIM_PRIVATE_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }, /DKIM_PRIVATE_KEY: expected an RSA private key in PEM \(got an ec key\)/],
+      ['a short key', { DKIM_PRIVATE_KEY: pemOf(512) }, /DKIM_PRIVATE_KEY: the RSA key has 512 bits/],
+      ['a key file that is missing', { DKIM_PRIVATE_KEY: '', DKIM_PRIVATE_KEY_FILE: '/nonexistent/dkim.pem' }, /DKIM_PRIVATE_KEY_FILE: cannot read the key file \(ENOENT\)/],
+      ['no selector', { DKIM_SELECTOR: '' }, /DKIM_SELECTOR: required with a DKIM key/],
+      ['no key', { DKIM_PRIVATE_KEY: '' }, /DKIM_PRIVATE_KEY: required with DKIM_DOMAIN and DKIM_SELECTOR/],
+      ['a domain that is not one', { DKIM_DOMAIN: 'acme' }, /DKIM_DOMAIN: expected a domain name/],
+    ])('stops at start on %s, in one line naming the variable, never showing the key', (_what, change, message) => {
+      const text = messageOf({ ...DKIM, ...change });
+      expect(text).toMatch(message);
+      expect(text).not.toContain('PRIVATE KEY-----');
+      expect(text).not.toContain('\n');
+    });
+
+    it('warns when the DKIM domain does not align with the sender domain', () => {
+      const config = loadConfig({ ...PRODUCTION, ...DKIM, DKIM_DOMAIN: 'other.com' });
+      expect(config.warnings).toEqual([expect.stringMatching(/DKIM_DOMAIN other\.com does not align with the SMTP_FROM domain acme\.com/)]);
+      expect(loadConfig({ ...PRODUCTION, ...DKIM, SMTP_FROM: 'no-reply@mail.acme.com' }).warnings).toEqual([]);
+    });
   });
 });

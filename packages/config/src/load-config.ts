@@ -1,4 +1,6 @@
 import { type z } from 'zod';
+import { DkimSettingError, readDkimConfig, type DkimConfig } from './dkim-config';
+import { deliverabilityWarnings, productionProblems } from './production-checks';
 import { envSchema, type Env } from './schema';
 
 export interface SmtpConfig {
@@ -10,6 +12,8 @@ export interface SmtpConfig {
   password: string | undefined;
   from: string;
   poolSize: number;
+  /** null when no DKIM key is configured: mail then goes out unsigned. */
+  dkim?: DkimConfig | null;
 }
 
 export interface Config extends Env {
@@ -19,6 +23,8 @@ export interface Config extends Env {
   smtp: SmtpConfig | null;
   /** The reason e-mail is disabled, when it is. */
   smtpProblem: string | null;
+  /** Worth one warning line at start (no DKIM in production, a DKIM domain not aligned with From). */
+  warnings: string[];
 }
 
 const DEVELOPMENT_SECRET = 'herald-development-secret-do-not-use-in-production';
@@ -55,11 +61,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration: ${details}`, variables);
   }
   const values = parsed.data;
-  if (values.NODE_ENV === 'production' && !values.HERALD_SECRET) {
-    throw new ConfigError(
-      'Invalid configuration: HERALD_SECRET: required in production to sign unsubscribe links (it is not set)',
-      ['HERALD_SECRET'],
-    );
+  if (values.NODE_ENV === 'production') {
+    const problems = productionProblems(values);
+    if (!values.HERALD_SECRET)
+      problems.unshift({ variable: 'HERALD_SECRET', message: 'required in production to sign unsubscribe links (it is not set)' });
+    if (problems.length)
+      throw new ConfigError(
+        `Invalid configuration: ${problems.map((problem) => `${problem.variable}: ${problem.message}`).join('; ')}`,
+        problems.map((problem) => problem.variable),
+      );
+  }
+  let dkim: DkimConfig | null;
+  try {
+    dkim = readDkimConfig(values);
+  } catch (error) {
+    if (!(error instanceof DkimSettingError)) throw error;
+    throw new ConfigError(`Invalid configuration: ${error.variable}: ${error.message}`, [error.variable]);
   }
   let smtpProblem: string | null = null;
   if (!values.SMTP_HOST) smtpProblem = 'SMTP_HOST is not set';
@@ -71,6 +88,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     HERALD_SECRET: values.HERALD_SECRET ?? DEVELOPMENT_SECRET,
     PUBLIC_API_URL: values.PUBLIC_API_URL ?? `http://localhost:${values.PORT}`,
     smtpProblem,
+    warnings: deliverabilityWarnings(values, dkim),
     smtp:
       smtpProblem || !values.SMTP_HOST
         ? null
@@ -83,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             password: values.SMTP_PASSWORD,
             from: values.SMTP_FROM,
             poolSize: values.SMTP_POOL_SIZE,
+            dkim,
           },
   };
 }

@@ -61,6 +61,25 @@ export const envSchema = z.object({
   SMTP_REQUIRE_STARTTLS: booleanFlag.default(false),
   SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
 
+  /** DKIM signing (RFC 6376); all mail is signed once the domain, the selector and a key are set. */
+  DKIM_DOMAIN: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/, 'expected a domain name, e.g. example.com')
+      .optional(),
+  ),
+  DKIM_SELECTOR: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62})$/, 'expected a selector, e.g. herald or herald2026')
+      .optional(),
+  ),
+  /** The private key in PEM, or DKIM_PRIVATE_KEY_FILE: the path of a mounted file holding it. */
+  DKIM_PRIVATE_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+  DKIM_PRIVATE_KEY_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
+
   FRONTEND_URL: urlWithProtocols(['http:', 'https:'], 'https://app.example.com').default('http://localhost:3000'),
   /** Public base URL of the API, used for unsubscribe links. */
   PUBLIC_API_URL: urlWithProtocols(['http:', 'https:'], 'https://herald.example.com').optional(),

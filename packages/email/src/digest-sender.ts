@@ -149,7 +149,7 @@ export class DigestSender {
         subject: mail.subject,
         html: mail.html,
         text: mail.text,
-        headers: automaticMailHeaders(unsubscribe),
+        headers: automaticMailHeaders({ unsubscribeUrl: unsubscribe, organization, from: this.config.from }),
         prepareHandOver: (messageId) => handOver.prepare(messageId),
       });
       await handOver.ended();

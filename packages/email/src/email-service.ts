@@ -245,7 +245,7 @@ export class EmailService {
           subject: mail.subject,
           html: mail.html,
           text: mail.text,
-          headers: automaticMailHeaders(unsubscribe),
+          headers: automaticMailHeaders({ unsubscribeUrl: unsubscribe, organization, from: this.config.from }),
           prepareHandOver: (handedOver) => handOver.prepare(handedOver),
         },
         {

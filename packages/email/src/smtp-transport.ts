@@ -7,6 +7,7 @@ import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type Mail from 'nodemailer/lib/mailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import { createDkimSigner } from './dkim-signer';
 import type { OutgoingMail, SentMail, Transport } from './transport';
 
 /** A dead or slow server fails the attempt quickly; the queue retries it with backoff. */
@@ -211,12 +212,13 @@ export function createSmtpTransport(smtp: SmtpConfig, options: SmtpTransportOpti
           pool: true,
           maxConnections: smtp.poolSize,
         } satisfies SMTPPool.Options);
+  const sign = smtp.dkim ? createDkimSigner(smtp.dkim) : null;
   // A factory, not a stream: nodemailer builds the message stream again if it sends a mail twice
   // over (a pooled connection that failed before the mail went out).
   transporter.use('stream', (mail, done) => {
     const held = (mail.data as HookedMailData).heldEnd;
     // nodemailer's types name only a stream; its MimeNode calls a function for a fresh one each time.
-    if (held) mail.message.transform((() => holdEndUntil(held)) as unknown as Transform);
+    if (held) mail.message.transform(() => holdEndUntil(held));
     done();
   });
 
@@ -230,7 +232,11 @@ export function createSmtpTransport(smtp: SmtpConfig, options: SmtpTransportOpti
         subject: mail.subject,
         html: mail.html,
         text: mail.text,
-        headers: mail.headers,
+        // Herald's own headers go out exactly as mail-parts wrote them (already encoded where needed):
+        // nodemailer would otherwise turn List-Id's quoted phrase into one encoded word.
+        headers: Object.fromEntries(
+          Object.entries(mail.headers ?? {}).map(([key, value]) => [key, { prepared: true, foldLines: true, value }]),
+        ),
         // Base64 for the HTML and text parts: Buffer's native encoder, where quoted-printable is a
         // JS encoder behind two regex scans of the whole HTML to pick an encoding (the largest
         // CPU cost of building a mail). Readers decode either; the HTML grows by about a quarter.
@@ -242,7 +248,8 @@ export function createSmtpTransport(smtp: SmtpConfig, options: SmtpTransportOpti
       };
       const message = new MailComposer(composed).compile();
       const messageId = message.messageId();
-      const raw = await message.build();
+      const built = await message.build();
+      const raw = sign ? await sign(built) : built;
       const { prepareHandOver } = mail;
       let hasEnded = false;
       const heldEnd: HeldEnd | undefined = prepareHandOver && {
