@@ -189,7 +189,9 @@ for (const target of targets) {
       for (const key of env.keys()) expect(isKnownVariable(key), `${name} ${key}`).toBe(true);
       expect(env.get('NODE_ENV')).toBe('production');
       // The template's sender is a placeholder that production refuses until a team sets its own.
-      expect(() => loadConfig(Object.fromEntries(env))).toThrow(/SMTP_FROM: expected a sender on a real domain/);
+      expect(() => loadConfig(Object.fromEntries(env))).toThrow(
+        /SMTP_FROM: expected a sender on a real domain/,
+      );
       const config = loadConfig({ ...Object.fromEntries(env), ...OWN_SENDER });
       expect(config.smtpProblem).toBeNull();
     });
@@ -198,7 +200,12 @@ for (const target of targets) {
       const job = findObject<Workload>(objects(), 'Job', MIGRATE);
       const migrate = container(job);
       expect(migrate.command, 'args, not command: tini stays PID 1').toBeUndefined();
-      expect(migrate.args).toEqual(['node', '--conditions=herald-compiled', '/app/apps/cli/dist/main.js', 'migrate']);
+      expect(migrate.args).toEqual([
+        'node',
+        '--conditions=herald-compiled',
+        '/app/apps/cli/dist/main.js',
+        'migrate',
+      ]);
       expect(['Never', 'OnFailure']).toContain(job.spec.template.spec.restartPolicy);
       const env = envOf(job);
       expect(env.has('DATABASE_URL')).toBe(true);

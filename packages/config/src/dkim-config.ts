@@ -27,8 +27,12 @@ export class DkimSettingError extends Error {
  */
 function readKey(env: Env): { pem: string; variable: string } | null {
   if (env.DKIM_PRIVATE_KEY && env.DKIM_PRIVATE_KEY_FILE)
-    throw new DkimSettingError('DKIM_PRIVATE_KEY_FILE', 'set either DKIM_PRIVATE_KEY or DKIM_PRIVATE_KEY_FILE, not both');
-  if (env.DKIM_PRIVATE_KEY) return { pem: env.DKIM_PRIVATE_KEY.replaceAll('\\n', '\n'), variable: 'DKIM_PRIVATE_KEY' };
+    throw new DkimSettingError(
+      'DKIM_PRIVATE_KEY_FILE',
+      'set either DKIM_PRIVATE_KEY or DKIM_PRIVATE_KEY_FILE, not both',
+    );
+  if (env.DKIM_PRIVATE_KEY)
+    return { pem: env.DKIM_PRIVATE_KEY.replaceAll('\\n', '\n'), variable: 'DKIM_PRIVATE_KEY' };
   if (!env.DKIM_PRIVATE_KEY_FILE) return null;
   try {
     return { pem: readFileSync(env.DKIM_PRIVATE_KEY_FILE, 'utf8'), variable: 'DKIM_PRIVATE_KEY_FILE' };
@@ -46,9 +50,15 @@ function readKey(env: Env): { pem: string; variable: string } | null {
 export function readDkimConfig(env: Env): DkimConfig | null {
   const key = readKey(env);
   if (!key && !env.DKIM_DOMAIN && !env.DKIM_SELECTOR) return null;
-  if (!key) throw new DkimSettingError('DKIM_PRIVATE_KEY', 'required with DKIM_DOMAIN and DKIM_SELECTOR (or DKIM_PRIVATE_KEY_FILE)');
-  if (!env.DKIM_DOMAIN) throw new DkimSettingError('DKIM_DOMAIN', 'required with a DKIM key, e.g. example.com');
-  if (!env.DKIM_SELECTOR) throw new DkimSettingError('DKIM_SELECTOR', 'required with a DKIM key, e.g. herald');
+  if (!key)
+    throw new DkimSettingError(
+      'DKIM_PRIVATE_KEY',
+      'required with DKIM_DOMAIN and DKIM_SELECTOR (or DKIM_PRIVATE_KEY_FILE)',
+    );
+  if (!env.DKIM_DOMAIN)
+    throw new DkimSettingError('DKIM_DOMAIN', 'required with a DKIM key, e.g. example.com');
+  if (!env.DKIM_SELECTOR)
+    throw new DkimSettingError('DKIM_SELECTOR', 'required with a DKIM key, e.g. herald');
   let parsed: KeyObject;
   try {
     parsed = createPrivateKey(key.pem);
@@ -56,7 +66,10 @@ export function readDkimConfig(env: Env): DkimConfig | null {
     throw new DkimSettingError(key.variable, 'expected an RSA private key in PEM (it cannot be read)');
   }
   if (parsed.asymmetricKeyType !== 'rsa')
-    throw new DkimSettingError(key.variable, `expected an RSA private key in PEM (got an ${parsed.asymmetricKeyType ?? 'unknown'} key)`);
+    throw new DkimSettingError(
+      key.variable,
+      `expected an RSA private key in PEM (got an ${parsed.asymmetricKeyType ?? 'unknown'} key)`,
+    );
   try {
     createSign('RSA-SHA256').update('herald').sign(parsed);
   } catch {
@@ -64,7 +77,10 @@ export function readDkimConfig(env: Env): DkimConfig | null {
   }
   const bits = parsed.asymmetricKeyDetails?.modulusLength;
   if (bits !== undefined && bits < 1024)
-    throw new DkimSettingError(key.variable, `the RSA key has ${bits} bits; mailbox providers ignore DKIM keys under 1024 (use 2048)`);
+    throw new DkimSettingError(
+      key.variable,
+      `the RSA key has ${bits} bits; mailbox providers ignore DKIM keys under 1024 (use 2048)`,
+    );
   return { domainName: env.DKIM_DOMAIN, keySelector: env.DKIM_SELECTOR, privateKey: key.pem };
 }
 

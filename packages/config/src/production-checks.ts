@@ -37,11 +37,20 @@ export function productionProblems(env: Env): SettingProblem[] {
       message: `expected a sender on a real domain in production, e.g. "Herald <no-reply@yourcompany.com>" (got "${env.SMTP_FROM}")`,
     });
   if (!env.PUBLIC_API_URL)
-    problems.push({ variable: 'PUBLIC_API_URL', message: 'required in production: the https base of unsubscribe links (it is not set)' });
+    problems.push({
+      variable: 'PUBLIC_API_URL',
+      message: 'required in production: the https base of unsubscribe links (it is not set)',
+    });
   else if (!isHttps(env.PUBLIC_API_URL))
-    problems.push({ variable: 'PUBLIC_API_URL', message: `expected an https:// URL in production (got "${env.PUBLIC_API_URL}")` });
+    problems.push({
+      variable: 'PUBLIC_API_URL',
+      message: `expected an https:// URL in production (got "${env.PUBLIC_API_URL}")`,
+    });
   if (!isHttps(env.FRONTEND_URL))
-    problems.push({ variable: 'FRONTEND_URL', message: `expected an https:// URL in production (got "${env.FRONTEND_URL}")` });
+    problems.push({
+      variable: 'FRONTEND_URL',
+      message: `expected an https:// URL in production (got "${env.FRONTEND_URL}")`,
+    });
   return problems;
 }
 

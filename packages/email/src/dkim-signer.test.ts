@@ -70,7 +70,9 @@ beforeAll(async () => {
   expect(config.warnings).toEqual([]);
   transport = createTransportFromConfig(config)!;
   acme = await testDb.db.prisma.organization.create({ data: { name: 'Acme "Labs"' } });
-  ada = await testDb.db.prisma.user.create({ data: { organizationId: acme.id, email: 'ada@acme.test', name: 'Ada' } });
+  ada = await testDb.db.prisma.user.create({
+    data: { organizationId: acme.id, email: 'ada@acme.test', name: 'Ada' },
+  });
 });
 
 afterAll(async () => {
@@ -120,7 +122,9 @@ async function sendOneMail(): Promise<ReceivedMail> {
     logger: silent,
   });
   const delivery = await createDelivery();
-  expect(await service.deliver(delivery.id, { attempt: 1, maxAttempts: 3 })).toMatchObject({ status: 'sent' });
+  expect(await service.deliver(delivery.id, { attempt: 1, maxAttempts: 3 })).toMatchObject({
+    status: 'sent',
+  });
   const [mail] = await inbox.waitForMessages(1);
   return mail!;
 }
@@ -134,13 +138,24 @@ describe('DKIM, in production mode', () => {
     expect(result!.signingDomain).toBe(DOMAIN);
     expect(result!.selector).toBe(SELECTOR);
     const signed = signedHeaderNames(mail.raw);
-    for (const name of ['from', 'to', 'subject', 'date', 'message-id', 'list-unsubscribe', 'list-unsubscribe-post', 'list-id'])
+    for (const name of [
+      'from',
+      'to',
+      'subject',
+      'date',
+      'message-id',
+      'list-unsubscribe',
+      'list-unsubscribe-post',
+      'list-id',
+    ])
       expect(signed, name).toContain(name);
   });
 
   it('carries the organization list, no auto-replies, and a Message-ID in the From domain', async () => {
     const mail = await sendOneMail();
-    expect(mail.headers['list-id']).toBe(`"Acme \\"Labs\\" notifications" <${acme.id.toLowerCase()}.notifications.${DOMAIN}>`);
+    expect(mail.headers['list-id']).toBe(
+      `"Acme \\"Labs\\" notifications" <${acme.id.toLowerCase()}.notifications.${DOMAIN}>`,
+    );
     expect(mail.headers['x-auto-response-suppress']).toBe('All');
     expect(mail.headers['auto-submitted']).toBe('auto-generated');
     expect(mail.messageId).toMatch(new RegExp(`^<[0-9a-f-]{36}@${DOMAIN.replace('.', '\\.')}>$`));
@@ -148,7 +163,10 @@ describe('DKIM, in production mode', () => {
 
   it('fails verification once a signed header is changed after signing', async () => {
     const mail = await sendOneMail();
-    const tampered = mail.raw.replace(/^List-Unsubscribe:\s*<[^>]+>/im, 'List-Unsubscribe: <https://evil.test/unsubscribe>');
+    const tampered = mail.raw.replace(
+      /^List-Unsubscribe:\s*<[^>]+>/im,
+      'List-Unsubscribe: <https://evil.test/unsubscribe>',
+    );
     expect(tampered).not.toBe(mail.raw);
     const [result] = await verify(tampered);
     expect(result!.status.result).toBe('fail');
@@ -170,11 +188,16 @@ describe('DKIM, in production mode', () => {
       config: emailSettingsFromConfig(config),
       logger: silent,
     });
-    const outcome = await sender.send({ digestKey, organizationId: acme.id, userId: ada.id }, { attempt: 1, maxAttempts: 3 });
+    const outcome = await sender.send(
+      { digestKey, organizationId: acme.id, userId: ada.id },
+      { attempt: 1, maxAttempts: 3 },
+    );
     expect(outcome).toMatchObject({ status: 'sent' });
     const [mail] = await inbox.waitForMessages(1);
     const [result] = await verify(mail!.raw);
     expect(result!.status.result).toBe('pass');
-    expect(signedHeaderNames(mail!.raw)).toEqual(expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post']));
+    expect(signedHeaderNames(mail!.raw)).toEqual(
+      expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post']),
+    );
   });
 });
