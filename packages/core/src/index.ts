@@ -48,5 +48,6 @@ export {
   MIN_EVERY_MS,
   type ScheduleSpec,
 } from './schedules';
+export { convertAwsCron, looksLikeAwsCron, AwsCronError } from './aws-cron';
 export { alertPolicy, decideAlert, type AlertPolicy, type AlertDecision } from './alert-policy';
 export { endRunWithAlertPolicy } from './alert-ledger';

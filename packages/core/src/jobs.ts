@@ -15,6 +15,8 @@ export interface TaskJobData {
   /** For a chord callback: its children in submission order. */
   children?: { id: string; task: string; input?: unknown }[];
   scheduleName?: string;
+  /** For a scheduled run: the input key that receives its planned fire time. */
+  kickoffTimeInput?: string;
 }
 
 export interface HeraldQueues {
@@ -28,9 +30,17 @@ export interface HeraldQueues {
 }
 
 /** `telemetry` (startTelemetry's bullmqTelemetry) carries the trace context from each add to its job. */
-export function createQueues(connection: RedisConnection, prefix: string, telemetry?: Telemetry): HeraldQueues {
+export function createQueues(
+  connection: RedisConnection,
+  prefix: string,
+  telemetry?: Telemetry,
+): HeraldQueues {
   const tasks = new Queue<TaskJobData>(TASKS_QUEUE, { connection, prefix, telemetry });
-  const notifications = new Queue<NotificationJobData>(NOTIFICATIONS_QUEUE, { connection, prefix, telemetry });
+  const notifications = new Queue<NotificationJobData>(NOTIFICATIONS_QUEUE, {
+    connection,
+    prefix,
+    telemetry,
+  });
   const flows = new FlowProducer({ connection, prefix, telemetry });
   return {
     prefix,
@@ -45,5 +55,11 @@ export function createQueues(connection: RedisConnection, prefix: string, teleme
 }
 
 export function taskJobOptions(id: string, attempts: number, backoff: JobsOptions['backoff']): JobsOptions {
-  return { jobId: id, attempts, backoff, removeOnComplete: KEEP_COMPLETED_JOBS, removeOnFail: KEEP_FAILED_JOBS };
+  return {
+    jobId: id,
+    attempts,
+    backoff,
+    removeOnComplete: KEEP_COMPLETED_JOBS,
+    removeOnFail: KEEP_FAILED_JOBS,
+  };
 }

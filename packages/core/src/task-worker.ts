@@ -22,6 +22,7 @@ import { alertOutcomeOf, endRunWithAlertPolicy } from './alert-ledger';
 import { callStateHandlers } from './call-state-handlers';
 import { closeWithGrace } from './close-worker';
 import { createRunSweep } from './run-sweep';
+import { inputWithKickoffTime } from './schedules';
 
 export interface TaskWorkerOptions {
   registry: TaskRegistry;
@@ -112,11 +113,12 @@ export function startTaskWorker(options: TaskWorkerOptions) {
     const maxAttempts = job.opts.attempts ?? 1;
     const tenant: Tenant = { organizationId: job.data.organizationId, userId: job.data.userId };
     const task = registry.has(job.name) ? registry.get(job.name) : null;
+    const input = inputWithKickoffTime(job);
     const mayRun = await ledger.start({
       id: job.id!,
       ...tenant,
       task: job.name,
-      input: job.data.input,
+      input,
       attempt,
       maxAttempts,
       parentId: job.data.parentId,
@@ -137,7 +139,7 @@ export function startTaskWorker(options: TaskWorkerOptions) {
     let status: EndStatus = 'succeeded';
     try {
       if (!task) throw new UnrecoverableError(`Unknown task "${job.name}"`);
-      const parsed = task.input.safeParse(job.data.input);
+      const parsed = task.input.safeParse(input);
       if (!parsed.success) {
         const issues = describeIssues(parsed.error);
         const error = new UnrecoverableError(

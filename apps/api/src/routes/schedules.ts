@@ -13,16 +13,20 @@ const scheduleSchema = z
     cron: z.string().min(1).max(200).optional(),
     everyMs: z.number().int().optional(),
     timezone: z.string().min(1).max(100).optional(),
+    cronSyntax: z.enum(['aws', 'unix']).optional(),
+    kickoffTimeInput: z.string().min(1).max(100).optional(),
   })
   .strict();
 
-const scheduleView = (schedule: Schedule) => ({
+const scheduleView = (schedule: Schedule, nextRunAt: Date | null) => ({
   name: schedule.name,
   task: schedule.task,
   input: schedule.input,
   cron: schedule.cron,
   everyMs: schedule.everyMs,
   timezone: schedule.timezone,
+  kickoffTimeInput: schedule.kickoffTimeInput,
+  nextRunAt,
   createdAt: schedule.createdAt,
   updatedAt: schedule.updatedAt,
 });
@@ -34,11 +38,17 @@ export function schedulesRouter(ctx: ApiContext): Router {
   router.post('/schedules', async (req, res) => {
     const body = scheduleSchema.parse(req.body ?? {});
     const schedule = await ctx.schedules.upsert({ ...body, input: body.input ?? {} }, getAuth(res));
-    res.status(201).location(`/api/schedules/${schedule.name}`).json(scheduleView(schedule));
+    const nextRunAt = await ctx.schedules.nextRunAt(schedule.name, getAuth(res));
+    res.status(201).location(`/api/schedules/${schedule.name}`).json(scheduleView(schedule, nextRunAt));
   });
 
   router.get('/schedules', async (_req, res) => {
-    res.json({ data: (await ctx.schedules.list(getAuth(res))).map(scheduleView) });
+    const tenant = getAuth(res);
+    const schedules = await ctx.schedules.list(tenant);
+    const nextRuns = await Promise.all(
+      schedules.map((schedule) => ctx.schedules.nextRunAt(schedule.name, tenant)),
+    );
+    res.json({ data: schedules.map((schedule, i) => scheduleView(schedule, nextRuns[i] ?? null)) });
   });
 
   router.delete('/schedules/:name', async (req, res) => {
