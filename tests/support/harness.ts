@@ -42,7 +42,7 @@ export async function createHarness(tasks: readonly TaskDefinition[]): Promise<H
   const queues = createQueues(connection, prefix);
   const ledger = new RunLedger(testDb.db.pool);
   const registry = new TaskRegistry(tasks);
-  const client = new TaskClient(registry, ledger, queues, connection);
+  const client = new TaskClient(registry, ledger, queues, connection, { logger: silentLogger });
   const org = await testDb.db.prisma.organization.create({ data: { name: 'Harness Org' } });
   const user = await testDb.db.prisma.user.create({
     data: { organizationId: org.id, email: 'owner@harness.test', name: 'Owner' },
@@ -91,7 +91,11 @@ export async function deleteKeys(connection: RedisConnection, prefix: string): P
 }
 
 /** Polls until check() returns a truthy value, or fails after timeoutMs. */
-export async function waitFor<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

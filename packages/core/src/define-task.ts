@@ -37,12 +37,21 @@ export interface NotificationRule {
   on: NotificationPhase[];
 }
 
+/** An error as state handlers see it. */
+export interface RunErrorInfo {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
 export interface StateChange {
   runId: string;
   task: string;
   tenant: Tenant;
   attempt: number;
-  error?: string;
+  error?: RunErrorInfo;
+  /** For a retry: when the next attempt is planned (ISO 8601). */
+  nextAttemptAt?: string;
   result?: unknown;
 }
 
@@ -91,7 +100,8 @@ export function defineTask<const Name extends string, Schema extends z.ZodType, 
     throw new Error(`Task name "${options.name}" must be dotted lower-case words, e.g. "reports.build"`);
   }
   const attempts = options.attempts ?? 1;
-  if (!Number.isInteger(attempts) || attempts < 1) throw new Error(`Task ${options.name}: attempts must be >= 1`);
+  if (!Number.isInteger(attempts) || attempts < 1)
+    throw new Error(`Task ${options.name}: attempts must be >= 1`);
   return withChanges(
     {
       name: options.name,

@@ -7,6 +7,7 @@ export {
   type ChildOutcome,
   type NotificationRule,
   type StateHandler,
+  type RunErrorInfo,
   type StateChange,
 } from './define-task';
 export { emailNotification, notify, DEFAULT_NOTIFY_ON, type NotificationOptions } from './email-notification';
@@ -51,3 +52,4 @@ export {
 export { convertAwsCron, looksLikeAwsCron, AwsCronError } from './aws-cron';
 export { alertPolicy, decideAlert, type AlertPolicy, type AlertDecision } from './alert-policy';
 export { endRunWithAlertPolicy } from './alert-ledger';
+export { STATE_HANDLER_TIMEOUT_MS } from './call-state-handlers';

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Tenant } from '@herald/db';
+import type { Logger } from 'pino';
+import { callStateHandlers } from './call-state-handlers';
+import { createLogger } from './logger';
 import { MAX_TASK_ATTEMPTS, TASKS_QUEUE } from './constants';
 import type { TaskCall } from './define-task';
 import { taskJobOptions, type HeraldQueues, type TaskJobData } from './jobs';
@@ -13,6 +16,11 @@ export interface EnqueueOptions {
   priority?: number;
   attempts?: number;
   scheduleName?: string;
+}
+
+export interface TaskClientOptions {
+  /** Where a state handler's failure is logged when a run is cancelled before it started. */
+  logger?: Logger;
 }
 
 export interface ChordResult {
@@ -29,6 +37,7 @@ export class TaskClient {
     private readonly ledger: RunLedger,
     private readonly queues: HeraldQueues,
     private readonly publisher: RedisConnection,
+    private readonly options: TaskClientOptions = {},
   ) {}
 
   /** Validates input (TaskInputError / UnknownTaskError) and enqueues one run. */
@@ -201,6 +210,18 @@ export class TaskClient {
         .map((rule) => ({ rule, phase: 'cancelled' as const, attempt: job.attemptsMade })),
     });
     await enqueueDeliveries(this.queues.notifications, outcome.deliveries);
+    // The run never started, so no worker sees its end: its handlers are called here.
+    if (definition) {
+      const change = {
+        runId,
+        task: job.name,
+        tenant,
+        attempt: job.attemptsMade,
+        error: { name: 'RunCancelledError', message: 'Run was cancelled' },
+      };
+      const logger = this.options.logger ?? createLogger({ level: 'warn', name: 'herald' });
+      await callStateHandlers(definition, 'queued', 'cancelled', change, logger);
+    }
     return 'cancelled';
   }
 }

@@ -19,7 +19,7 @@ import type { TaskRegistry } from './registry';
 import type { RedisConnection } from './redis';
 import { collectChildren, createRunControl, createTaskContext, type RunControl } from './run-context';
 import { alertOutcomeOf, endRunWithAlertPolicy } from './alert-ledger';
-import { callStateHandlers } from './call-state-handlers';
+import { callStateHandlers, errorInfo, STATE_HANDLER_TIMEOUT_MS } from './call-state-handlers';
 import { closeWithGrace } from './close-worker';
 import { createRunSweep } from './run-sweep';
 import { inputWithKickoffTime } from './schedules';
@@ -38,6 +38,8 @@ export interface TaskWorkerOptions {
   telemetry?: Telemetry;
   /** How often the run sweep looks for runs whose job ended without them (RUN_SWEEP_INTERVAL_MS). */
   sweepIntervalMs?: number;
+  /** How long a state handler may run before it is abandoned (STATE_HANDLER_TIMEOUT_MS). */
+  stateHandlerTimeoutMs?: number;
 }
 
 type EndStatus = RunEnd['status'];
@@ -66,6 +68,7 @@ function errorRecord(error: unknown, extra: Record<string, unknown> = {}) {
 /** The task worker: runs each job in its tenant's context and keeps the run ledger. */
 export function startTaskWorker(options: TaskWorkerOptions) {
   const { registry, ledger, queues, logger } = options;
+  const handlerTimeoutMs = options.stateHandlerTimeoutMs ?? STATE_HANDLER_TIMEOUT_MS;
   // Errors the processor has already written to the ledger; the failed event skips them.
   const recorded = new WeakSet<object>();
   // The runs this worker is running, by run id: a cancel request stops one.
@@ -132,7 +135,7 @@ export function startTaskWorker(options: TaskWorkerOptions) {
     }
     const previous: RunState = attempt > 1 ? 'retrying' : 'queued';
     const change = { runId: job.id!, task: job.name, tenant, attempt };
-    if (task) await callStateHandlers(task, previous, 'running', change, logger);
+    if (task) await callStateHandlers(task, previous, 'running', change, logger, handlerTimeoutMs);
 
     const control = createRunControl(task?.timeoutMs);
     running.set(job.id!, control);
@@ -154,7 +157,15 @@ export function startTaskWorker(options: TaskWorkerOptions) {
         Promise.race([task.run(parsed.data, ctx), control.aborted]),
       );
       await endRun(runRef(job), task, 'succeeded', attempt, { result });
-      if (task) await callStateHandlers(task, 'running', 'succeeded', { ...change, result }, logger);
+      if (task)
+        await callStateHandlers(
+          task,
+          'running',
+          'succeeded',
+          { ...change, result },
+          logger,
+          handlerTimeoutMs,
+        );
       return result;
     } catch (error) {
       const reason = control.reason ?? error;
@@ -180,8 +191,9 @@ export function startTaskWorker(options: TaskWorkerOptions) {
           task,
           'running',
           status,
-          { ...change, error: String((reason as Error)?.message ?? reason) },
+          { ...change, error: errorInfo(reason), ...(nextAttemptAt ? { nextAttemptAt } : {}) },
           logger,
+          handlerTimeoutMs,
         );
       // Cancelled and timed-out runs are over: no retry.
       const thrown =
@@ -225,11 +237,21 @@ export function startTaskWorker(options: TaskWorkerOptions) {
 
   /** Records the end of a job that BullMQ failed without its processor (stalled too often, a lost lock). */
   async function recordFailedOutside(job: Job<TaskJobData>, error: unknown): Promise<void> {
-    const updated = await endRun(runRef(job), taskNamed(job.name), 'failed', Math.max(job.attemptsMade, 1), {
-      error: errorRecord(error),
-    });
-    if (updated)
-      logger.warn({ task: job.name, runId: job.id, err: error }, 'run failed outside its processor');
+    const task = taskNamed(job.name);
+    const attempt = Math.max(job.attemptsMade, 1);
+    const updated = await endRun(runRef(job), task, 'failed', attempt, { error: errorRecord(error) });
+    if (!updated) return;
+    logger.warn({ task: job.name, runId: job.id, err: error }, 'run failed outside its processor');
+    const tenant: Tenant = { organizationId: job.data.organizationId, userId: job.data.userId };
+    if (task)
+      await callStateHandlers(
+        task,
+        'running',
+        'failed',
+        { runId: job.id!, task: job.name, tenant, attempt, error: errorInfo(error) },
+        logger,
+        handlerTimeoutMs,
+      );
   }
 
   // The run still needs its end in the ledger, and its notification. If this worker dies before
