@@ -22,6 +22,7 @@ import { alertOutcomeOf, endRunWithAlertPolicy } from './alert-ledger';
 import { callStateHandlers } from './call-state-handlers';
 import { closeWithGrace } from './close-worker';
 import { createRunSweep } from './run-sweep';
+import { renderRunTitle } from './run-title';
 
 export interface TaskWorkerOptions {
   registry: TaskRegistry;
@@ -46,7 +47,7 @@ interface RunRef {
   id: string;
   /** The task's name. */
   name: string;
-  data: { organizationId: string; userId: string; scheduleName?: string | null };
+  data: { organizationId: string; userId: string; scheduleName?: string | null; input?: unknown };
   progress?: unknown;
 }
 
@@ -88,6 +89,7 @@ export function startTaskWorker(options: TaskWorkerOptions) {
       status,
       attempts: attempt,
       ...outcome,
+      title: renderRunTitle(task?.title, job.data.input, outcome.result),
       // BullMQ's default progress is 0; only a reported one is worth keeping.
       progress: job.progress === 0 ? undefined : job.progress,
       notifications,
