@@ -26,6 +26,21 @@ export interface BrandColors {
  * itself is never refused: a brand is what it is, Herald only picks readable text for it.
  */
 export function brandColorsOf(brandColor: string): BrandColors {
+  let colors = derived.get(brandColor);
+  if (!colors) {
+    colors = deriveColors(brandColor);
+    // Organizations have one colour each: this only bounds a misuse.
+    if (derived.size >= MAX_DERIVED) derived.clear();
+    derived.set(brandColor, colors);
+  }
+  return colors;
+}
+
+/** Derived once per colour: every mail of an organization needs the same three. */
+const derived = new Map<string, BrandColors>();
+const MAX_DERIVED = 1_000;
+
+function deriveColors(brandColor: string): BrandColors {
   const brand = colord(brandColor);
   const onBrand =
     [WHITE, INK, '#000000'].find((text) => brand.contrast(text) >= MIN_TEXT_CONTRAST) ?? '#000000';
