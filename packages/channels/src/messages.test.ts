@@ -22,6 +22,13 @@ describe('slackMessage', () => {
     expect(blocks).toContain('db &amp; cache &lt;down&gt;');
     expect(blocks).toContain('https://app.test/runs/run-1');
   });
+
+  it("leads with the run's title and status when the rule has no subject of its own", () => {
+    const untitled = { ...delivery('failed'), subject: '' };
+    expect(slackMessage({ delivery: untitled, run, frontendUrl: 'x' }).text).toBe('❌ monitoring.check failed');
+    const titled = { ...run, title: 'Check <db>' } as TaskRun;
+    expect(slackMessage({ delivery: untitled, run: titled, frontendUrl: 'x' }).text).toBe('❌ Check &lt;db&gt; failed');
+  });
 });
 
 describe('pagerDutyEvent', () => {
