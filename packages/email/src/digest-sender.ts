@@ -6,7 +6,7 @@ import { HANDED_OVER_REASON, SMTP_DISABLED_REASON } from './delivery-reasons';
 import { HandOver, mayStillBeHandingOver, NOW_UTC } from './hand-over';
 import type { EmailRenderer, DeliverAttempt, DeliveryOutcome, EmailServiceOptions } from './email-service';
 import { automaticMailHeaders, brandingOf } from './mail-parts';
-import { plural } from './run-outcome';
+import { formatWindow } from './format';
 import { classifySendError } from './send-errors';
 import type { Transport } from './transport';
 import { createUnsubscribeToken, unsubscribeUrl } from './unsubscribe-token';
@@ -114,7 +114,7 @@ export class DigestSender {
       {
         recipient_name: owner.name ?? undefined,
         frontend_url: this.config.frontendUrl,
-        period: preference ? `in the last ${plural(preference.digestWindowMinutes, 'minute')}` : undefined,
+        period: preference ? `in the last ${formatWindow(preference.digestWindowMinutes)}` : undefined,
         runs: held.map(({ run, phase }) => ({
           // A test run's totals and id: its row shows the counts and links to its test-run page.
           ...pickResult(run.result, DIGEST_RESULT_KEYS),
