@@ -89,16 +89,17 @@ describe('submitting and following runs', () => {
     expect(response.status).toBe(202);
     const { id, status } = await json(response);
     expect(status).toBe('queued');
-    const mail = await mailTo('ada@acme.test', 1, 'Report ready');
+    const mail = await mailTo('ada@acme.test', 1, 'Report Q3');
     expect(mail.to).toEqual(['ada@acme.test']);
-    expect(mail.subject).toBe('Report ready: Q3 <b>sales</b> - succeeded');
+    // The task's title, 'Report {{report_name}}', is the mail's subject and headline.
+    expect(mail.subject).toBe('Report Q3 <b>sales</b> succeeded');
     expect(mail.html).toContain('Q3 &lt;b&gt;sales&lt;/b&gt;');
     expect(mail.html).toContain(`https://app.herald.test/runs/${id}`);
     const run = await waitFor(async () => {
       const body = await json(await stack.call(acme, 'GET', `/api/tasks/${id}`));
       return body.notifications?.[0]?.status === 'sent' ? body : null;
     }, 10_000, 'delivery sent');
-    expect(run).toMatchObject({ id, task: 'reports.build', status: 'succeeded', progress: 100, attempts: 1 });
+    expect(run).toMatchObject({ id, task: 'reports.build', title: 'Report Q3 <b>sales</b>', status: 'succeeded', progress: 100, attempts: 1 });
     expect(run.notifications[0]).toMatchObject({ channel: 'email', template: 'task-completion', status: 'sent', address: 'a***@acme.test' });
   });
 
@@ -164,8 +165,8 @@ describe('submitting and following runs', () => {
     const run = await waitForRun(acme, id);
     expect(run.result).toMatchObject({ total_tests: 3, tests_passed: 2, tests_failed: 1, failed_tests: ['Checkout works'] });
     const mail = await mailTo('ada@acme.test', 1, 'Nightly');
-    expect(mail.subject).toBe('Test Execution Complete: Nightly - succeeded');
-    expect(mail.text).toContain('Checkout works');
+    expect(mail.subject).toBe('Nightly: 2 of 3 passed, 1 failed');
+    expect(mail.text).toContain('  - Checkout works\n    Test Checkout works failed\n');
     expect(mail.html).toContain('https://app.herald.test/test-runs/tr-42');
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(stack.inbox.messages.filter((m) => m.subject.includes('Nightly'))).toHaveLength(1);
@@ -205,7 +206,7 @@ describe('the test e-mail endpoint', () => {
     expect(response.status).toBe(202);
     const mail = await mailTo('peter@initech.test');
     expect(mail.to).toEqual(['peter@initech.test']);
-    expect(mail.subject).toBe('Task Complete: email_notification_test - succeeded');
+    expect(mail.subject).toBe('Your Herald test e-mail succeeded');
     expect(mail.text).toContain('Hi Initech Owner');
     expect(mail.headers['list-unsubscribe']).toMatch(/^<https:\/\/api\.herald\.test\/unsubscribe\/[^>]+>$/);
     for (let i = 0; i < 2; i++) expect((await stack.call(caller, 'POST', '/api/tasks/email-notification-test', {})).status).toBe(202);

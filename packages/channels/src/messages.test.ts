@@ -22,16 +22,41 @@ describe('slackMessage', () => {
     expect(blocks).toContain('db &amp; cache &lt;down&gt;');
     expect(blocks).toContain('https://app.test/runs/run-1');
   });
+
+  it("leads with the run's title and status when the rule has no subject of its own", () => {
+    const untitled = { ...delivery('failed'), subject: '' };
+    expect(slackMessage({ delivery: untitled, run, frontendUrl: 'x' }).text).toBe(
+      '❌ monitoring.check failed',
+    );
+    const titled = { ...run, title: 'Check <db>' } as TaskRun;
+    expect(slackMessage({ delivery: untitled, run: titled, frontendUrl: 'x' }).text).toBe(
+      '❌ Check &lt;db&gt; failed',
+    );
+  });
 });
 
 describe('pagerDutyEvent', () => {
   const config = { routingKey: 'routing-key-123' };
   it('triggers on a failure and resolves on a recovery, one dedup key per schedule', () => {
-    const trigger = pagerDutyEvent({ delivery: delivery('failed'), run, frontendUrl: 'https://app.test' }, config);
+    const trigger = pagerDutyEvent(
+      { delivery: delivery('failed'), run, frontendUrl: 'https://app.test' },
+      config,
+    );
     expect(trigger.url).toBe('https://events.pagerduty.com/v2/enqueue');
-    expect(trigger.event).toMatchObject({ event_action: 'trigger', dedup_key: 'herald:org-1:nightly', payload: { severity: 'error' } });
-    const resolve = pagerDutyEvent({ delivery: delivery('succeeded', { alert_key: 'nightly' }), run, frontendUrl: 'x' }, config);
-    expect(resolve.event).toEqual({ routing_key: 'routing-key-123', event_action: 'resolve', dedup_key: 'herald:org-1:nightly' });
+    expect(trigger.event).toMatchObject({
+      event_action: 'trigger',
+      dedup_key: 'herald:org-1:nightly',
+      payload: { severity: 'error' },
+    });
+    const resolve = pagerDutyEvent(
+      { delivery: delivery('succeeded', { alert_key: 'nightly' }), run, frontendUrl: 'x' },
+      config,
+    );
+    expect(resolve.event).toEqual({
+      routing_key: 'routing-key-123',
+      event_action: 'resolve',
+      dedup_key: 'herald:org-1:nightly',
+    });
   });
 });
 

@@ -9,12 +9,16 @@ const subjects = new Map<string, Handlebars.TemplateDelegate>();
 const escapeSlack = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function fillSubject(template: string, variables: Record<string, unknown>): string {
+  // A rule without a subject of its own (emailNotification's default): the run's title and status.
+  if (!template) template = '{{run_title}} {{status}}';
   let fill = subjects.get(template);
   if (!fill) {
     fill = handlebars.compile(template, { noEscape: true, strict: false });
     if (subjects.size < 500) subjects.set(template, fill);
   }
-  return fill(variables).replace(/[\r\n\t]+/g, ' ').slice(0, 300);
+  return fill(variables)
+    .replace(/[\r\n\t]+/g, ' ')
+    .slice(0, 300);
 }
 
 export interface MessageContext {
@@ -30,6 +34,7 @@ function variables({ delivery, run, frontendUrl }: MessageContext) {
     ...result,
     ...(delivery.context && typeof delivery.context === 'object' ? delivery.context : {}),
     task_name: run.task,
+    run_title: run.title ?? run.task,
     task_id: run.id,
     status: delivery.phase,
     error_message: error,
@@ -37,9 +42,16 @@ function variables({ delivery, run, frontendUrl }: MessageContext) {
   };
 }
 
-export const runLink = ({ run, frontendUrl }: MessageContext) => `${frontendUrl.replace(/\/$/, '')}/runs/${run.id}`;
+export const runLink = ({ run, frontendUrl }: MessageContext) =>
+  `${frontendUrl.replace(/\/$/, '')}/runs/${run.id}`;
 
-const STATUS_ICON: Record<string, string> = { succeeded: '✅', failed: '❌', timed_out: '⏱️', cancelled: '🚫', retrying: '🔁' };
+const STATUS_ICON: Record<string, string> = {
+  succeeded: '✅',
+  failed: '❌',
+  timed_out: '⏱️',
+  cancelled: '🚫',
+  retrying: '🔁',
+};
 
 /** A Slack incoming-webhook message: the subject line, status, task and a link to the run. */
 export function slackMessage(ctx: MessageContext) {
@@ -56,8 +68,18 @@ export function slackMessage(ctx: MessageContext) {
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: `*${title}*` } },
       { type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn', text })) },
-      ...(error ? [{ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${escapeSlack(error.slice(0, 2_000))}\`\`\`` } }] : []),
-      { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'View run' }, url: link }] },
+      ...(error
+        ? [
+            {
+              type: 'section',
+              text: { type: 'mrkdwn', text: `\`\`\`${escapeSlack(error.slice(0, 2_000))}\`\`\`` },
+            },
+          ]
+        : []),
+      {
+        type: 'actions',
+        elements: [{ type: 'button', text: { type: 'plain_text', text: 'View run' }, url: link }],
+      },
     ],
   };
 }
@@ -79,7 +101,11 @@ export function pagerDutyEvent(ctx: MessageContext, config: PagerDutyConfig) {
           source: 'herald',
           severity: ctx.delivery.phase === 'retrying' ? 'warning' : 'error',
           component: ctx.run.task,
-          custom_details: { run_id: ctx.run.id, status: ctx.delivery.phase, error: (ctx.run.error as { message?: string } | null)?.message },
+          custom_details: {
+            run_id: ctx.run.id,
+            status: ctx.delivery.phase,
+            error: (ctx.run.error as { message?: string } | null)?.message,
+          },
         },
         links: [{ href: runLink(ctx), text: 'View run in Herald' }],
       };

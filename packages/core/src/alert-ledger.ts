@@ -38,9 +38,17 @@ export function endRunWithAlertPolicy(
       await client.query('BEGIN');
       const updated = await client.query(
         `UPDATE "TaskRun" SET status = $2::"RunStatus", result = $3::jsonb, error = $4::jsonb, attempts = $5,
-           progress = COALESCE($6::jsonb, progress), "finishedAt" = now(), "updatedAt" = now()
+           progress = COALESCE($6::jsonb, progress), title = COALESCE($7, title), "finishedAt" = now(), "updatedAt" = now()
          WHERE id = $1 AND status NOT IN ${TERMINAL}`,
-        [run.id, run.status, json(run.result), json(run.error), run.attempts, json(run.progress)],
+        [
+          run.id,
+          run.status,
+          json(run.result),
+          json(run.error),
+          run.attempts,
+          json(run.progress),
+          run.title ?? null,
+        ],
       );
       if (!updated.rowCount) {
         await client.query('COMMIT');

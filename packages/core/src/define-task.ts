@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Tenant } from '@herald/db';
 import type { NotificationPhase, RunState } from './constants';
+import { checkTitleTemplate } from './run-title';
 
 /** What a chord callback learns of each child, in submission order. */
 export interface ChildOutcome {
@@ -32,7 +33,7 @@ export interface TaskContext {
 export interface NotificationRule {
   channel: string;
   template: string;
-  /** Handlebars; rendered when the notification is sent. */
+  /** Handlebars, rendered when the notification is sent; empty: the template's own subject. */
   subject: string;
   on: NotificationPhase[];
 }
@@ -64,6 +65,8 @@ export type StateHandler = (
 
 export interface TaskDefinition<Input = any, Output = any, Name extends string = string> {
   name: Name;
+  /** A human title for each run, Handlebars over its input and result, e.g. 'Report {{report_name}}'. */
+  title?: string;
   input: z.ZodType<Input>;
   run: (input: Input, ctx: TaskContext) => Promise<Output>;
   attempts: number;
@@ -84,6 +87,11 @@ export interface TaskCall<Input = unknown> {
 
 export interface TaskOptions<Name extends string, Schema extends z.ZodType, Output> {
   name: Name;
+  /**
+   * A human title for each run: Handlebars over the run's input and then its result, e.g.
+   * 'Report {{report_name}}'. Mails use it as their headline and default subject.
+   */
+  title?: string;
   input: Schema;
   run: (input: z.output<Schema>, ctx: TaskContext) => Promise<Output>;
   attempts?: number;
@@ -99,12 +107,15 @@ export function defineTask<const Name extends string, Schema extends z.ZodType, 
   if (!TASK_NAME.test(options.name)) {
     throw new Error(`Task name "${options.name}" must be dotted lower-case words, e.g. "reports.build"`);
   }
+  const titleProblem = options.title === undefined ? null : checkTitleTemplate(options.title);
+  if (titleProblem) throw new Error(`Task ${options.name}: title is not a valid template: ${titleProblem}`);
   const attempts = options.attempts ?? 1;
   if (!Number.isInteger(attempts) || attempts < 1)
     throw new Error(`Task ${options.name}: attempts must be >= 1`);
   return withChanges(
     {
       name: options.name,
+      title: options.title,
       input: options.input as unknown as z.ZodType<z.output<Schema>>,
       run: options.run,
       attempts,

@@ -5,15 +5,23 @@ export const DEFAULT_NOTIFY_ON: NotificationPhase[] = ['succeeded', 'failed'];
 
 export interface NotificationOptions {
   template: string;
-  subject: string;
+  /** Handlebars; without it the template's own subject is used (it starts with the run's title). */
+  subject?: string;
   /** Phases that send it. Default: succeeded, and failed after the last attempt. */
   on?: NotificationPhase[];
 }
 
 /** Adds a notification rule on any channel; emailNotification is the e-mail form. */
 export function notify(channel: string, options: NotificationOptions) {
-  const rule: NotificationRule = { channel, template: options.template, subject: options.subject, on: options.on ?? DEFAULT_NOTIFY_ON };
-  return <Input, Output, Name extends string>(task: TaskDefinition<Input, Output, Name>): TaskDefinition<Input, Output, Name> =>
+  const rule: NotificationRule = {
+    channel,
+    template: options.template,
+    subject: options.subject ?? '',
+    on: options.on ?? DEFAULT_NOTIFY_ON,
+  };
+  return <Input, Output, Name extends string>(
+    task: TaskDefinition<Input, Output, Name>,
+  ): TaskDefinition<Input, Output, Name> =>
     withChanges(task, { notifications: [...task.notifications, rule] });
 }
 

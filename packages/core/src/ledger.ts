@@ -34,6 +34,8 @@ export interface RunEnd {
   attempts: number;
   result?: unknown;
   error?: unknown;
+  /** The run's human title (renderRunTitle), when its task has one. */
+  title?: string;
   /** The last progress the run reported, kept once its job is gone from Redis. */
   progress?: unknown;
   /** Notifications to record with this state, in the same statement. */
@@ -240,20 +242,20 @@ export class RunLedger {
       name: 'herald_ledger_ends',
       text: `WITH v AS (
          SELECT * FROM unnest($1::text[], $2::"RunStatus"[], $3::jsonb[], $4::jsonb[], $5::int[], $16::jsonb[], $17::float8[],
-             $18::float8[], $19::text[], $20::jsonb[], $21::int[], $22::text[], $23::text[], $24::text[], $25::text[])
-           AS v(id, status, result, error, attempts, progress, ended_ago, started_ago, task, input, max, parent, sched, org, usr)
+             $18::float8[], $19::text[], $20::jsonb[], $21::int[], $22::text[], $23::text[], $24::text[], $25::text[], $26::text[])
+           AS v(id, status, result, error, attempts, progress, ended_ago, started_ago, task, input, max, parent, sched, org, usr, title)
        ), upd AS (
          UPDATE "TaskRun" t SET status = v.status, result = v.result, error = v.error, attempts = v.attempts,
-           progress = COALESCE(v.progress, t.progress),
+           title = COALESCE(v.title, t.title), progress = COALESCE(v.progress, t.progress),
            "startedAt" = COALESCE(t."startedAt", now() - v.started_ago * interval '1 millisecond'),
            "finishedAt" = ${finishedAt}, "updatedAt" = now()
          FROM v WHERE t.id = v.id AND t.status NOT IN ${TERMINAL}
          RETURNING t.id
        ), ins_run AS (
          INSERT INTO "TaskRun" (id, "organizationId", "userId", task, input, status, attempts, "maxAttempts", "parentId", "scheduleName",
-           result, error, progress, "startedAt", "finishedAt", "createdAt", "updatedAt")
+           result, error, title, progress, "startedAt", "finishedAt", "createdAt", "updatedAt")
          SELECT v.id, v.org, v.usr, v.task, v.input, v.status, v.attempts, v.max, v.parent, v.sched,
-           v.result, v.error, v.progress, now() - v.started_ago * interval '1 millisecond', ${finishedAt}, now(), now()
+           v.result, v.error, v.title, v.progress, now() - v.started_ago * interval '1 millisecond', ${finishedAt}, now(), now()
          FROM v WHERE v.task IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "TaskRun" t WHERE t.id = v.id)
          ON CONFLICT (id) DO NOTHING
          RETURNING id
@@ -295,6 +297,7 @@ export class RunLedger {
         unique.map((r) => r.start?.scheduleName ?? null),
         unique.map((r) => r.organizationId),
         unique.map((r) => r.userId),
+        unique.map((r) => r.title ?? null),
       ],
     });
     const updated = new Set<string>();

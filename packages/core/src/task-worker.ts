@@ -23,6 +23,7 @@ import { callStateHandlers, errorInfo, STATE_HANDLER_TIMEOUT_MS } from './call-s
 import { closeWithGrace } from './close-worker';
 import { createRunSweep } from './run-sweep';
 import { inputWithKickoffTime } from './schedules';
+import { renderRunTitle } from './run-title';
 
 export interface TaskWorkerOptions {
   registry: TaskRegistry;
@@ -49,7 +50,7 @@ interface RunRef {
   id: string;
   /** The task's name. */
   name: string;
-  data: { organizationId: string; userId: string; scheduleName?: string | null };
+  data: { organizationId: string; userId: string; scheduleName?: string | null; input?: unknown };
   progress?: unknown;
 }
 
@@ -92,6 +93,7 @@ export function startTaskWorker(options: TaskWorkerOptions) {
       status,
       attempts: attempt,
       ...outcome,
+      title: renderRunTitle(task?.title, job.data.input, outcome.result),
       // BullMQ's default progress is 0; only a reported one is worth keeping.
       progress: job.progress === 0 ? undefined : job.progress,
       notifications,

@@ -31,6 +31,7 @@ export function buildDeliveryVariables(input: {
     ...(isRecord(run.result) ? run.result : {}),
     recipient_name: owner.name ?? undefined,
     task_name: run.task,
+    run_title: run.title ?? undefined,
     task_id: run.id,
     status: phase,
     execution_time: formatElapsed(run.startedAt, run.finishedAt),
@@ -43,7 +44,10 @@ export function buildDeliveryVariables(input: {
 /** One sentence that explains this mail when the status alone does not: a retry, a recovery. */
 function noticeFor(run: TaskRun, phase: string, context: unknown): string | undefined {
   if (phase === 'retrying') {
-    const next = isRecord(run.error) && typeof run.error.nextAttemptAt === 'string' ? new Date(run.error.nextAttemptAt) : null;
+    const next =
+      isRecord(run.error) && typeof run.error.nextAttemptAt === 'string'
+        ? new Date(run.error.nextAttemptAt)
+        : null;
     const due = next && !Number.isNaN(next.getTime()) ? formatUtc(next) : undefined;
     return `Attempt ${run.attempts} of ${run.maxAttempts} failed${due ? `; the next attempt is due at ${due}` : '; it will be tried again'}.`;
   }

@@ -6,11 +6,21 @@ import { HANDED_OVER_REASON, SMTP_DISABLED_REASON } from './delivery-reasons';
 import { HandOver, mayStillBeHandingOver, NOW_UTC } from './hand-over';
 import type { EmailRenderer, DeliverAttempt, DeliveryOutcome, EmailServiceOptions } from './email-service';
 import { automaticMailHeaders, brandingOf } from './mail-parts';
+import { formatWindow } from './format';
 import { classifySendError } from './send-errors';
 import type { Transport } from './transport';
 import { createUnsubscribeToken, unsubscribeUrl } from './unsubscribe-token';
 
 const PLACEHOLDER_ADDRESS = /@placeholder\./i;
+
+/** What a digest row reads of a run's result. */
+const DIGEST_RESULT_KEYS = ['total_tests', 'tests_passed', 'tests_failed', 'test_run_id'] as const;
+
+function pickResult(result: unknown, keys: readonly string[]): Record<string, unknown> {
+  if (!result || typeof result !== 'object' || Array.isArray(result)) return {};
+  const record = result as Record<string, unknown>;
+  return Object.fromEntries(keys.filter((key) => key in record).map((key) => [key, record[key]]));
+}
 
 /** Where a delivery waits when its owner reads mail as a digest: one key per user and window. */
 export function digestWindow(
@@ -104,8 +114,11 @@ export class DigestSender {
       {
         recipient_name: owner.name ?? undefined,
         frontend_url: this.config.frontendUrl,
-        period: preference ? `in the last ${preference.digestWindowMinutes} minutes` : undefined,
+        period: preference ? `in the last ${formatWindow(preference.digestWindowMinutes)}` : undefined,
         runs: held.map(({ run, phase }) => ({
+          // A test run's totals and id: its row shows the counts and links to its test-run page.
+          ...pickResult(run.result, DIGEST_RESULT_KEYS),
+          run_title: run.title ?? undefined,
           task_name: run.task,
           task_id: run.id,
           status: phase,

@@ -136,7 +136,7 @@ describe('EmailService.deliver', () => {
     expect(mail?.to).toEqual(['ada@acme.test']);
     expect(mail?.from).toContain('no-reply@herald.test');
     expect(mail?.subject).toBe('Task Complete: reports.generate - succeeded');
-    expect(mail?.text).toContain('Your task reports.generate succeeded.');
+    expect(mail?.text).toContain('reports.generate succeeded.');
     expect(mail?.text).toContain('Execution time:  2m 45s');
     expect(mail?.html).toContain('href="https://app.herald.test/test-runs/tr-7"');
     expect(mail?.html).toContain('Acme Ltd, 1 Main St');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatUtc, toSubjectLine } from './format';
+import { formatDuration, formatUtc, formatWindow, toSubjectLine } from './format';
 
 describe('formatDuration', () => {
   it.each([
@@ -35,5 +35,17 @@ describe('toSubjectLine', () => {
 
   it('caps very long subjects', () => {
     expect(toSubjectLine('a'.repeat(1000)).length).toBeLessThanOrEqual(250);
+  });
+});
+
+describe('formatWindow', () => {
+  it.each([
+    [1, '1 minute'],
+    [45, '45 minutes'],
+    [60, '1 hour'],
+    [90, '90 minutes'],
+    [1_440, '24 hours'],
+  ])('%d minutes read "%s"', (minutes, text) => {
+    expect(formatWindow(minutes)).toBe(text);
   });
 });

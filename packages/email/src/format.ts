@@ -16,6 +16,12 @@ export function formatDuration(ms: number): string | undefined {
   return `${seconds}s`;
 }
 
+/** A digest's window: "1 minute", "45 minutes", "1 hour", "24 hours". */
+export function formatWindow(minutes: number): string {
+  const [count, unit] = minutes >= 60 && minutes % 60 === 0 ? [minutes / 60, 'hour'] : [minutes, 'minute'];
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
+}
+
 /** The time between two instants, or undefined when either is missing. */
 export function formatElapsed(
   start: Date | null | undefined,

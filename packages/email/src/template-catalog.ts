@@ -19,6 +19,10 @@ interface CatalogEntry extends TemplateDescription {
 export const TASK_VARIABLES: TemplateVariableDescription[] = [
   { name: 'recipient_name', description: "The owner's name; the greeting is generic without it" },
   { name: 'task_name', description: 'The task, e.g. tests.execute' },
+  {
+    name: 'run_title',
+    description: 'The run\'s title from its task\'s `title` (e.g. "Report Q3 revenue"), else the task name',
+  },
   { name: 'task_id', description: 'The run id' },
   {
     name: 'status',
@@ -26,7 +30,7 @@ export const TASK_VARIABLES: TemplateVariableDescription[] = [
   },
   { name: 'execution_time', description: 'How long the run took, e.g. "2m 45s"' },
   { name: 'error_message', description: 'Why the run failed, when it did' },
-  { name: 'notice', description: 'A retry\'s next attempt, or how long a recovered task had been failing' },
+  { name: 'notice', description: "A retry's next attempt, or how long a recovered task had been failing" },
   { name: 'message', description: 'A "message" key of the result, shown under the heading' },
   { name: 'frontend_url', description: 'Base URL of the web app; links point into it' },
   { name: 'completed_at', description: 'When the run ended, in UTC' },
@@ -43,6 +47,7 @@ const CATALOG: CatalogEntry[] = [
     sample: {
       recipient_name: 'Ada Lovelace',
       task_name: 'reports.generate',
+      run_title: 'Report Q3 revenue',
       task_id: '3f2a9c7e-51d4-4a8b-9e0f-7d6c5b4a3921',
       status: 'succeeded',
       frontend_url: 'https://app.example.com',
@@ -59,10 +64,16 @@ const CATALOG: CatalogEntry[] = [
       { name: 'tests_passed', description: 'From the result: how many passed' },
       { name: 'tests_failed', description: 'From the result: how many failed' },
       { name: 'failed_tests', description: 'From the result: names of the failed tests (string[])' },
+      {
+        name: 'failed_test_errors',
+        description:
+          "From the result: each failed test's error, in failed_tests' order (its first line is shown)",
+      },
     ],
     sample: {
       recipient_name: 'Ada Lovelace',
       task_name: 'tests.collect_results',
+      run_title: 'checkout-regression',
       task_id: '8b1d0e6f-2c3a-4d5e-8f90-a1b2c3d4e5f6',
       status: 'succeeded',
       frontend_url: 'https://app.example.com',
@@ -72,6 +83,10 @@ const CATALOG: CatalogEntry[] = [
       tests_passed: 8,
       tests_failed: 2,
       failed_tests: ['checkout applies a discount code', 'checkout rejects an expired card'],
+      failed_test_errors: [
+        'Expected total 90.00, got 100.00',
+        'Timed out after 30s waiting for "Card expired"',
+      ],
       ...SAMPLE_TIMES,
     },
   },
@@ -85,7 +100,7 @@ const CATALOG: CatalogEntry[] = [
       {
         name: 'runs',
         description:
-          'The runs: {task_name, task_id, status, execution_time (ms or text), completed_at, error_message?, test_run_id?}[]',
+          'The runs: {task_name, run_title?, task_id, status, execution_time (ms or text), completed_at, error_message?, test_run_id?, total_tests?, tests_passed?, tests_failed?}[]',
       },
     ],
     sample: {
@@ -95,6 +110,7 @@ const CATALOG: CatalogEntry[] = [
       runs: [
         {
           task_name: 'reports.generate',
+          run_title: 'Report Q3 revenue',
           task_id: 'run-1',
           status: 'succeeded',
           execution_time: 850,
@@ -102,11 +118,24 @@ const CATALOG: CatalogEntry[] = [
         },
         {
           task_name: 'tests.collect_results',
+          run_title: 'Nightly',
           task_id: 'run-2',
-          status: 'failed',
+          status: 'succeeded',
           execution_time: 3_720_000,
           completed_at: new Date('2025-06-02T11:40:45Z'),
-          error_message: 'Timed out waiting for the browser',
+          test_run_id: 'tr_20250602_1140',
+          total_tests: 10,
+          tests_passed: 8,
+          tests_failed: 2,
+        },
+        {
+          task_name: 'reports.generate',
+          run_title: 'Report Q4 forecast',
+          task_id: 'run-4',
+          status: 'failed',
+          execution_time: 42_000,
+          completed_at: new Date('2025-06-02T12:02:10Z'),
+          error_message: 'Timed out waiting for the warehouse',
         },
         { task_name: 'billing.sync', task_id: 'run-3', status: 'succeeded', ...SAMPLE_TIMES },
       ],

@@ -84,7 +84,7 @@ describe('render', () => {
   it('omits optional values cleanly when only the basics are known', () => {
     const mail = renderer.render('task-completion', { task_name: 'reports.generate', status: 'failed' });
     for (const part of [mail.subject, mail.html, mail.text]) expect(part).not.toMatch(NOT_SHOWN);
-    expect(mail.subject).toBe('Task failed: reports.generate');
+    expect(mail.subject).toBe('reports.generate failed');
     expect(mail.text).not.toContain('Completed at');
     expect(mail.text).not.toContain('View results');
   });
@@ -158,7 +158,7 @@ describe('render', () => {
       tests_failed: 2,
       failed_tests: ['logs in', { testId: 't-3', name: 'pays', passed: false }],
     });
-    expect(mail.subject).toBe('Test results for smoke: 1/3 passed, 2 failed');
+    expect(mail.subject).toBe('smoke: 1 of 3 passed, 2 failed');
     expect(mail.html).toContain('2 tests failed');
     expect(mail.html).toContain('logs in');
     expect(mail.text).toMatch(/Failed tests:\n {2}- logs in\n {2}- pays/);

@@ -6,12 +6,11 @@ import { defineTask, emailNotification } from '@herald/core';
  * An example of a user-facing task: it reports progress, honours cancellation through
  * ctx.signal, and mails its owner when it ends.
  */
-export const buildReport = emailNotification({
-  template: 'task-completion',
-  subject: 'Report ready: {{report_name}} - {{status}}',
-})(
+export const buildReport = emailNotification({ template: 'task-completion' })(
   defineTask({
     name: 'reports.build',
+    // The mail's headline and subject: "Report Q3 revenue succeeded".
+    title: 'Report {{report_name}}',
     input: z.object({
       report_name: z.string().min(1).max(200),
       rows: z.number().int().min(1).max(1_000_000).default(1_000),

@@ -26,6 +26,7 @@ export function runView(run: TaskRun, progress?: unknown) {
   return {
     id: run.id,
     task: run.task,
+    title: run.title,
     status: run.status,
     progress: progress ?? run.progress ?? null,
     attempts: run.attempts,
