@@ -91,7 +91,11 @@ export async function deleteKeys(connection: RedisConnection, prefix: string): P
 }
 
 /** Polls until check() returns a truthy value, or fails after timeoutMs. */
-export async function waitFor<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -8,6 +8,7 @@ import { toJsonLine, writeStdout } from './cli/output';
 import { UsageError } from './cli/usage-error';
 import { demoCommand } from './commands/demo';
 import { migrateCommand } from './commands/migrate';
+import { openapiCommand } from './commands/openapi';
 import { orgCreateCommand, orgListCommand } from './commands/org';
 import { seedCommand } from './commands/seed';
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './commands/token';
@@ -26,6 +27,7 @@ const COMMANDS: Command[] = [
   tokenRevokeCommand,
   demoCommand,
   withStackCommand,
+  openapiCommand,
 ];
 
 function findCommand(argv: string[]): { command: Command; args: string[] } {
