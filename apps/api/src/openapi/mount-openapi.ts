@@ -13,12 +13,10 @@ export function mountOpenApi(app: express.Express, registry: TaskRegistry): void
   app.get(OPENAPI_PATH, (_req, res) => {
     res.json(document);
   });
-  app.use(
-    DOCS_PATH,
-    swaggerUi.serveFiles(document),
-    swaggerUi.setup(document, {
-      customSiteTitle: 'Herald API reference',
-      swaggerOptions: { validatorUrl: null, tryItOutEnabled: false, persistAuthorization: false },
-    }),
-  );
+  // serveFiles writes swagger-ui-init.js from its own options, setup the page: both get them.
+  const options = {
+    customSiteTitle: 'Herald API reference',
+    swaggerOptions: { validatorUrl: null, tryItOutEnabled: false, persistAuthorization: false },
+  };
+  app.use(DOCS_PATH, swaggerUi.serveFiles(document, options), swaggerUi.setup(document, options));
 }
