@@ -1,4 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenApiDocument, serializeOpenApiDocument } from '@herald/api';
@@ -75,6 +79,29 @@ describe('the OpenAPI document', () => {
       committed === serializeOpenApiDocument(registry),
       'docs/openapi.json is stale: run `npm run openapi`',
     ).toBe(true);
+  });
+
+  it('`herald openapi [file]` writes it, with no service running', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'herald-openapi-'));
+    try {
+      const file = path.join(dir, 'openapi.json');
+      const cli = new URL('../apps/cli/src/main.ts', import.meta.url).pathname;
+      // Unreachable services prove the command needs none.
+      const env = {
+        ...process.env,
+        REDIS_URL: 'redis://127.0.0.1:1',
+        DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/none',
+      };
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', cli, 'openapi', file],
+        { env },
+      );
+      expect(stdout.trim()).toBe(`Wrote ${file}`);
+      expect(await readFile(file, 'utf8')).toBe(serializeOpenApiDocument(registry));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('is served at GET /api/openapi.json without a token, and the reference page at /docs from local files', async () => {

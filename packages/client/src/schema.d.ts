@@ -264,7 +264,7 @@ export interface components {
              * @default pass
              * @enum {string}
              */
-            outcome: "pass" | "fail";
+            outcome?: "pass" | "fail";
             failAttempts?: number;
             sleepMs?: number;
         };
@@ -286,14 +286,14 @@ export interface components {
         ReportsBuildInput: {
             report_name: string;
             /** @default 1000 */
-            rows: number;
+            rows?: number;
             /** @default 20 */
-            stepMs: number;
+            stepMs?: number;
         };
         MonitoringCheckInput: {
             target: string;
             /** @default true */
-            healthy: boolean;
+            healthy?: boolean;
         };
         /** @description `tasks` run in parallel and silently; `callback` runs once all have ended and learns each child's outcome */
         Chord: {
