@@ -78,12 +78,10 @@ export const acceptedChordSchema = z
   })
   .meta({ id: 'AcceptedChord' });
 
-export const cancelSchema = z
-  .object({ id: z.string(), status: z.enum(['cancelled', 'cancelling']) })
-  .meta({
-    id: 'CancelOutcome',
-    description: 'cancelled at once when queued; cancelling while its AbortSignal fires',
-  });
+export const cancelSchema = z.object({ id: z.string(), status: z.enum(['cancelled', 'cancelling']) }).meta({
+  id: 'CancelOutcome',
+  description: 'cancelled at once when queued; cancelling while its AbortSignal fires',
+});
 
 export const templateSchema = z
   .object({
