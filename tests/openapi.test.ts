@@ -86,11 +86,12 @@ describe('the OpenAPI document', () => {
     try {
       const file = path.join(dir, 'openapi.json');
       const cli = new URL('../apps/cli/src/main.ts', import.meta.url).pathname;
-      // Unreachable services prove the command needs none.
+      // Unreachable services and a setting that would stop any other command: it needs neither.
       const env = {
         ...process.env,
         REDIS_URL: 'redis://127.0.0.1:1',
         DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/none',
+        SMTP_PORT: 'abc',
       };
       const { stdout } = await promisify(execFile)(
         process.execPath,

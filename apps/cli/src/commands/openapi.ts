@@ -8,6 +8,7 @@ export const openapiCommand: Command = {
   path: ['openapi'],
   usage: 'herald openapi [file] [--json]',
   summary: "write the API's OpenAPI 3.1 document (with every registered task's input) to file, or to stdout",
+  readsConfig: false,
   flags: {},
   positionals: { min: 0, max: 1 },
   async run(args) {
