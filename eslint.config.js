@@ -7,6 +7,7 @@ export default tseslint.config(
       '**/node_modules/**',
       '**/dist/**',
       'packages/db/src/generated/**',
+      'packages/client/src/schema.d.ts',
       '.herald/**',
       'scripts/**',
       '*.config.*',

@@ -8,6 +8,7 @@ import { startWorkerApp } from '@herald/worker';
 import { startDevInbox, type DevInbox } from '@herald/email';
 import { registry } from '@herald/tasks';
 import { deleteKeys, redisUrl, silentLogger } from './harness';
+import { createResponseValidator } from './openapi-validator';
 
 export interface Tenant {
   organizationId: string;
@@ -22,8 +23,17 @@ export interface Stack {
   inbox: DevInbox;
   api: Awaited<ReturnType<typeof startApi>>;
   worker: Awaited<ReturnType<typeof startWorkerApp>>;
-  /** Calls the API as `tenant` (or with no token when tenant is null). */
-  call(tenant: Tenant | null, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  /**
+   * Calls the API as `tenant` (or with no token when tenant is null). Every answer is checked
+   * against the OpenAPI document: one that does not match it fails the test.
+   */
+  call(
+    tenant: Tenant | null,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Response>;
   createTenant(name: string, email: string): Promise<Tenant>;
   close(): Promise<void>;
 }
@@ -34,7 +44,10 @@ export interface StackOptions {
 }
 
 /** The whole of Herald in this process: API, worker, a database, a Redis prefix and an SMTP inbox of the test's own. */
-export async function startStack(env: Record<string, string> = {}, options: StackOptions = {}): Promise<Stack> {
+export async function startStack(
+  env: Record<string, string> = {},
+  options: StackOptions = {},
+): Promise<Stack> {
   const testDb = await createTestDatabase();
   const inbox = await startDevInbox({ smtpPort: 0, httpPort: null });
   const prefix = `test-${randomUUID()}`;
@@ -53,7 +66,15 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
   });
   const { telemetry } = options;
   const worker = await startWorkerApp({ config, logger: silentLogger, registry, telemetry });
-  const api = await startApi({ config, logger: silentLogger, registry, telemetry, port: 0, host: '127.0.0.1' });
+  const api = await startApi({
+    config,
+    logger: silentLogger,
+    registry,
+    telemetry,
+    port: 0,
+    host: '127.0.0.1',
+  });
+  const validateResponse = createResponseValidator(registry);
 
   return {
     config,
@@ -61,8 +82,8 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
     inbox,
     api,
     worker,
-    call(tenant, method, path, body, headers = {}) {
-      return fetch(`${api.url}${path}`, {
+    async call(tenant, method, path, body, headers = {}) {
+      const response = await fetch(`${api.url}${path}`, {
         method,
         headers: {
           ...(tenant ? { authorization: `Bearer ${tenant.token}` } : {}),
@@ -71,9 +92,17 @@ export async function startStack(env: Record<string, string> = {}, options: Stac
         },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
+      const problems = await validateResponse(method, path, response);
+      if (problems.length)
+        throw new Error(`The response does not match the OpenAPI document:\n${problems.join('\n')}`);
+      return response;
     },
     async createTenant(name, email) {
-      const org = await createOrganization(testDb.db, { name, brandColor: '#0f766e', footerText: `${name} Ltd` });
+      const org = await createOrganization(testDb.db, {
+        name,
+        brandColor: '#0f766e',
+        footerText: `${name} Ltd`,
+      });
       const user = await createUser(testDb.db, { organizationId: org.id, email, name: `${name} Owner` });
       const { token } = await createApiToken(testDb.db, { userId: user.id, name: 'test' });
       return { organizationId: org.id, userId: user.id, email, token };

@@ -5,6 +5,7 @@ import { authenticate } from './auth';
 import { mountDashboard } from './dashboard';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { createMetrics } from './metrics';
+import { mountOpenApi } from './openapi/mount-openapi';
 import { channelsRouter } from './routes/channels';
 import { flowsRouter } from './routes/flows';
 import { preferencesRouter } from './routes/preferences';
@@ -39,6 +40,7 @@ export function createApp(ctx: ApiContext): express.Express {
   app.use('/unsubscribe', express.urlencoded({ extended: false, limit: '4kb' }));
   app.use(unsubscribeRouter(ctx));
   mountDashboard(app, ctx);
+  mountOpenApi(app, ctx.registry);
 
   app.use('/api', express.json({ limit: BODY_LIMIT, strict: true }));
   app.use('/api', authenticate(ctx.db, ctx.logger));

@@ -1,4 +1,4 @@
-import { loadConfigOrExit } from '@herald/config';
+import { loadConfig, loadConfigOrExit } from '@herald/config';
 import { parseCommandArgs } from './cli/args';
 import { commandName, type Command, type ExplicitSettings } from './cli/command';
 import { describeFailure } from './cli/describe-failure';
@@ -8,6 +8,7 @@ import { toJsonLine, writeStdout } from './cli/output';
 import { UsageError } from './cli/usage-error';
 import { demoCommand } from './commands/demo';
 import { migrateCommand } from './commands/migrate';
+import { openapiCommand } from './commands/openapi';
 import { orgCreateCommand, orgListCommand } from './commands/org';
 import { seedCommand } from './commands/seed';
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './commands/token';
@@ -26,6 +27,7 @@ const COMMANDS: Command[] = [
   tokenRevokeCommand,
   demoCommand,
   withStackCommand,
+  openapiCommand,
 ];
 
 function findCommand(argv: string[]): { command: Command; args: string[] } {
@@ -63,7 +65,8 @@ async function main(argv: string[]): Promise<number> {
       await writeStdout(`${command.usage}\n  ${command.summary}`);
       return 0;
     }
-    const config = loadConfigOrExit();
+    // A command that reads no setting gets the defaults, so a half-set environment cannot stop it.
+    const config = command.readsConfig === false ? loadConfig({}) : loadConfigOrExit();
     databaseUrl = config.DATABASE_URL;
     log = createCliLogger(config.LOG_LEVEL);
     const explicit: ExplicitSettings = {

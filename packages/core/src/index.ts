@@ -19,6 +19,8 @@ export {
   RunTimeoutError,
   RunCancelledError,
   RetryableDeliveryError,
+  formatIssuePath,
+  joinPath,
   type InputIssue,
 } from './errors';
 export { createRedisConnection, queuePrefix, type RedisConnection } from './redis';

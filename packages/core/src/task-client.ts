@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { callStateHandlers } from './call-state-handlers';
 import { createLogger } from './logger';
 import { MAX_TASK_ATTEMPTS, TASKS_QUEUE } from './constants';
+import { atElement } from './errors';
 import type { TaskCall } from './define-task';
 import { taskJobOptions, type HeraldQueues, type TaskJobData } from './jobs';
 import type { RunLedger } from './ledger';
@@ -135,13 +136,17 @@ export class TaskClient {
    */
   async chord(children: TaskCall[], callback: TaskCall, caller: Tenant): Promise<ChordResult> {
     const tenant: Tenant = { organizationId: caller.organizationId, userId: caller.userId };
-    const callbackDefinition = this.registry.get(callback.task);
-    const callbackInput = this.registry.parseInput(callback.task, callback.input);
-    const parsedChildren = children.map((child) => ({
-      id: randomUUID(),
-      definition: this.registry.get(child.task),
-      input: this.registry.parseInput(child.task, child.input),
-    }));
+    const parsedChildren = children.map((child, index) =>
+      atElement(`tasks[${index}]`, () => ({
+        id: randomUUID(),
+        definition: this.registry.get(child.task),
+        input: this.registry.parseInput(child.task, child.input),
+      })),
+    );
+    const callbackDefinition = atElement('callback', () => this.registry.get(callback.task));
+    const callbackInput = atElement('callback', () =>
+      this.registry.parseInput(callback.task, callback.input),
+    );
     const id = randomUUID();
     await this.ledger.insertQueued([
       { id, ...tenant, task: callback.task, input: callbackInput, maxAttempts: callbackDefinition.attempts },

@@ -1,21 +1,8 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { getPreferences, updatePreferences, type NotificationPreferences } from '@herald/email';
 import type { ApiContext } from '../api-context';
 import { getAuth } from '../auth';
-
-const updateSchema = z
-  .object({
-    email: z
-      .object({
-        enabled: z.boolean().optional(),
-        mutedTasks: z.array(z.string().min(1).max(200)).max(200).optional(),
-        delivery: z.enum(['immediate', 'digest']).optional(),
-        digestWindowMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
-      })
-      .strict(),
-  })
-  .strict();
+import { preferencesUpdateSchema } from '../openapi/requests';
 
 const preferencesView = (preferences: NotificationPreferences) => ({
   email: {
@@ -34,7 +21,7 @@ export function preferencesRouter(ctx: ApiContext): Router {
   });
 
   router.put('/me/notification-preferences', async (req, res) => {
-    const { email } = updateSchema.parse(req.body ?? {});
+    const { email } = preferencesUpdateSchema.parse(req.body ?? {});
     const updated = await updatePreferences(ctx.db, getAuth(res), {
       emailEnabled: email.enabled,
       mutedTasks: email.mutedTasks,

@@ -1,22 +1,10 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import type { Schedule } from '@herald/db';
 import { AppError } from '../app-error';
 import type { ApiContext } from '../api-context';
 import { getAuth } from '../auth';
-
-const scheduleSchema = z
-  .object({
-    name: z.string().min(1).max(100),
-    task: z.string().min(1).max(200),
-    input: z.unknown().optional(),
-    cron: z.string().min(1).max(200).optional(),
-    everyMs: z.number().int().optional(),
-    timezone: z.string().min(1).max(100).optional(),
-    cronSyntax: z.enum(['aws', 'unix']).optional(),
-    kickoffTimeInput: z.string().min(1).max(100).optional(),
-  })
-  .strict();
+import { scheduleNameParamsSchema, scheduleSchema } from '../openapi/requests';
+import { parseRequestPart } from '../parse-request';
 
 const scheduleView = (schedule: Schedule, nextRunAt: Date | null) => ({
   name: schedule.name,
@@ -52,7 +40,8 @@ export function schedulesRouter(ctx: ApiContext): Router {
   });
 
   router.delete('/schedules/:name', async (req, res) => {
-    if (!(await ctx.schedules.remove(req.params.name, getAuth(res)))) throw AppError.notFound('Schedule');
+    const { name } = parseRequestPart(scheduleNameParamsSchema, req.params, 'path');
+    if (!(await ctx.schedules.remove(name, getAuth(res)))) throw AppError.notFound('Schedule');
     res.status(204).end();
   });
 

@@ -1,11 +1,10 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { brandingOf, UnknownTemplateError } from '@herald/email';
 import { AppError } from '../app-error';
 import type { ApiContext } from '../api-context';
 import { getAuth } from '../auth';
-
-const previewQuery = z.object({ format: z.enum(['html', 'text']).default('html') });
+import { previewQuerySchema } from '../openapi/requests';
+import { parseRequestPart } from '../parse-request';
 
 export function templatesRouter(ctx: ApiContext): Router {
   const router = Router();
@@ -17,7 +16,7 @@ export function templatesRouter(ctx: ApiContext): Router {
   /** The template filled with sample data, in the caller's organization's branding. */
   router.get('/templates/:name/preview', async (req, res) => {
     const auth = getAuth(res);
-    const { format } = previewQuery.parse(req.query);
+    const { format } = parseRequestPart(previewQuerySchema, req.query, 'query');
     const org = await ctx.db.prisma.organization.findUnique({ where: { id: auth.organizationId } });
     try {
       const body = ctx.renderer.renderPreview(req.params.name, {

@@ -1,19 +1,17 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { emailNotificationTest } from '@herald/core';
 import { AppError } from '../app-error';
 import type { ApiContext } from '../api-context';
 import { getAuth } from '../auth';
+import { testEmailSchema } from '../openapi/requests';
 import { hitRateLimit } from '../rate-limit';
-
-const bodySchema = z.object({ message: z.string().max(2_000).optional() });
 
 /** Runs the built-in test task for the caller; its mail can only go to the caller. */
 export function testEmailRouter(ctx: ApiContext): Router {
   const router = Router();
   router.post('/tasks/email-notification-test', async (req, res) => {
     const auth = getAuth(res);
-    const body = bodySchema.parse(req.body ?? {});
+    const body = testEmailSchema.parse(req.body ?? {});
     const limit = await hitRateLimit(
       ctx.redis,
       `${ctx.queues.prefix}:rate:test-email:${auth.userId}`,
@@ -26,7 +24,10 @@ export function testEmailRouter(ctx: ApiContext): Router {
       });
     }
     const { id } = await ctx.client.enqueue(emailNotificationTest.name, body, auth);
-    res.status(202).location(`/api/tasks/${id}`).json({ id, task: emailNotificationTest.name, status: 'queued' });
+    res
+      .status(202)
+      .location(`/api/tasks/${id}`)
+      .json({ id, task: emailNotificationTest.name, status: 'queued' });
   });
   return router;
 }

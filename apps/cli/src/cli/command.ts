@@ -30,6 +30,8 @@ export interface Command extends Omit<ArgsSpec, 'commandName'> {
   path: string[];
   usage: string;
   summary: string;
+  /** False for a command that reads no setting: it then runs whatever the environment holds. */
+  readsConfig?: boolean;
   run(args: ParsedArgs, context: CommandContext): Promise<CommandResult>;
 }
 

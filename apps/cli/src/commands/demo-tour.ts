@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { createHeraldClient, RunFailedError, RunWaitTimeoutError, type RunDetail } from '@herald/client';
 
 interface TourOptions {
   apiUrl: string;
@@ -8,60 +8,53 @@ interface TourOptions {
   timeoutMs?: number;
 }
 
-interface RunView {
-  id: string;
-  task: string;
-  status: string;
-  result: unknown;
-  notifications: { channel: string; status: string; address: string | null; reason: string | null }[];
-}
-
-const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled'];
-
-async function call<T>(options: TourOptions, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${options.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
-/** Waits until the run has ended and each of its notifications has left `pending`. */
-async function follow(options: TourOptions, id: string): Promise<RunView> {
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-  for (;;) {
-    const run = await call<RunView>(options, 'GET', `/api/tasks/${id}`);
-    const isSettled = TERMINAL.includes(run.status) && run.notifications.every((n) => n.status !== 'pending');
-    if (isSettled || Date.now() > deadline) return run;
-    await sleep(200);
-  }
-}
-
 /**
- * What the demo does with a running Herald, over its REST API as a user would: a task that
- * mails its owner, a chord of tests with one summary mail, and the test e-mail.
+ * What the demo does with a running Herald, over its REST API through @herald/client, as a user
+ * would: a task that mails its owner, a chord of tests with one summary mail, and the test e-mail.
  */
-export async function runDemoTour(options: TourOptions): Promise<{ lines: string[]; runs: RunView[] }> {
-  const report = await call<{ id: string }>(options, 'POST', '/api/tasks', {
+export async function runDemoTour(options: TourOptions): Promise<{ lines: string[]; runs: RunDetail[] }> {
+  const herald = createHeraldClient({ baseUrl: options.apiUrl, token: options.token });
+  const report = await herald.submit({
     task: 'reports.build',
     input: { report_name: 'Quarterly revenue', stepMs: 100 },
   });
-  const chord = await call<{ id: string; children: string[] }>(options, 'POST', '/api/flows', {
+  const chord = await herald.submitChord({
     tasks: [
       { task: 'tests.execute', input: { testId: 'login', name: 'Login works' } },
       { task: 'tests.execute', input: { testId: 'search', name: 'Search finds products', sleepMs: 300 } },
-      { task: 'tests.execute', input: { testId: 'checkout', name: 'Checkout accepts a card', outcome: 'fail' } },
+      {
+        task: 'tests.execute',
+        input: { testId: 'checkout', name: 'Checkout accepts a card', outcome: 'fail' },
+      },
       { task: 'tests.execute', input: { testId: 'retry', name: 'Flaky export', failAttempts: 1 } },
     ],
-    callback: { task: 'tests.collect_results', input: { test_set_name: 'Storefront smoke tests', test_run_id: 'smoke-1' } },
+    callback: {
+      task: 'tests.collect_results',
+      input: { test_set_name: 'Storefront smoke tests', test_run_id: 'smoke-1' },
+    },
   });
-  const test = await call<{ id: string }>(options, 'POST', '/api/tasks/email-notification-test', { message: 'Hello from the Herald demo.' });
+  const test = await herald.sendTestEmail('Hello from the Herald demo.');
 
-  const runs = await Promise.all([report.id, chord.id, test.id].map((id) => follow(options, id)));
+  // Each run is followed until it has ended and its notifications have left `pending`.
+  const follow = (id: string) =>
+    herald
+      .waitForRun(id, {
+        timeoutMs: options.timeoutMs ?? 60_000,
+        intervalMs: 200,
+        until: (run) => run.notifications.every((n) => n.status !== 'pending'),
+      })
+      .catch((error: unknown) => {
+        if (error instanceof RunFailedError) return error.run;
+        // Shown as last seen: the demo reports a slow run instead of failing.
+        if (error instanceof RunWaitTimeoutError && error.lastSeen) return error.lastSeen;
+        throw error;
+      });
+  const runs = await Promise.all([report.id, chord.id, test.id].map(follow));
   const lines = runs.map((run) => {
-    const mails = run.notifications.map((n) => `${n.channel} ${n.status}${n.address ? ` to ${n.address}` : ''}${n.reason ? ` (${n.reason})` : ''}`);
+    const mails = run.notifications.map(
+      (n) =>
+        `${n.channel} ${n.status}${n.address ? ` to ${n.address}` : ''}${n.reason ? ` (${n.reason})` : ''}`,
+    );
     return `  ${run.task} ${run.status} -> ${mails.join(', ') || 'no notification'}`;
   });
   if (options.inboxUrl) {

@@ -13,7 +13,8 @@ const curlExamples = (url: string, token: string) => `Try it:
   export HERALD_TOKEN=${token}
   curl -s -X POST ${url}/api/tasks -H "Authorization: Bearer $HERALD_TOKEN" -H 'content-type: application/json' \\
     -d '{"task":"reports.build","input":{"report_name":"My report"}}'
-  curl -s ${url}/api/tasks -H "Authorization: Bearer $HERALD_TOKEN"`;
+  curl -s ${url}/api/tasks -H "Authorization: Bearer $HERALD_TOKEN"
+API reference: ${url}/docs (the OpenAPI document: ${url}/api/openapi.json)`;
 
 /** Step 1: Redis, PostgreSQL (database `herald`) and an SMTP sink, found or started. */
 function startStack({ explicit, config, log }: CommandContext): Promise<Stack> {
@@ -88,9 +89,16 @@ export const demoCommand: Command = {
       const herald = await startHerald(stack, context, serve ? context.config.PORT : 0);
       let tour: Awaited<ReturnType<typeof runDemoTour>>;
       try {
-        tour = await runDemoTour({ apiUrl: herald.url, token: seeded.token.token, inboxUrl: stack.smtp?.inboxUrl });
+        tour = await runDemoTour({
+          apiUrl: herald.url,
+          token: seeded.token.token,
+          inboxUrl: stack.smtp?.inboxUrl,
+        });
         if (serve) {
-          log.info({ api: herald.url, inbox: stack.smtp?.inboxUrl }, 'Herald is running; press Ctrl-C to stop');
+          log.info(
+            { api: herald.url, inbox: stack.smtp?.inboxUrl },
+            'Herald is running; press Ctrl-C to stop',
+          );
           process.stderr.write(`\n${curlExamples(herald.url, seeded.token.token)}\n`);
           await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
         }
