@@ -3,7 +3,16 @@ import type { Telemetry } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '@herald/config';
 import { createDatabase } from '@herald/db';
-import { createQueues, createRedisConnection, queuePrefix, RunLedger, ScheduleManager, TaskClient, type TaskRegistry } from '@herald/core';
+import {
+  createErrorLogger,
+  createQueues,
+  createRedisConnection,
+  queuePrefix,
+  RunLedger,
+  ScheduleManager,
+  TaskClient,
+  type TaskRegistry,
+} from '@herald/core';
 import { TemplateRenderer } from '@herald/email';
 import type { ApiContext } from './api-context';
 import { createApp } from './app';
@@ -17,12 +26,18 @@ export interface ApiOptions {
 }
 
 /** Builds everything the API needs, once; close() releases it. */
-export async function createApiContext({ config, logger, registry, telemetry }: ApiOptions): Promise<ApiContext & { close(): Promise<void> }> {
+export async function createApiContext({
+  config,
+  logger,
+  registry,
+  telemetry,
+}: ApiOptions): Promise<ApiContext & { close(): Promise<void> }> {
   const db = createDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
   // Fail fast while Redis is down: a request gets a 503 instead of hanging.
   const redis = createRedisConnection(config, { forWorker: false });
-  redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
-  const queues = createQueues(redis, queuePrefix(config), telemetry);
+  const onError = createErrorLogger(logger);
+  redis.on('error', onError('redis connection'));
+  const queues = createQueues(redis, queuePrefix(config), telemetry, onError);
   const client = new TaskClient(registry, new RunLedger(db.pool), queues, redis);
   const renderer = new TemplateRenderer();
   await renderer.compileAll();

@@ -1,5 +1,6 @@
 import { FlowProducer, Queue, type JobsOptions, type Telemetry } from 'bullmq';
 import { KEEP_COMPLETED_JOBS, KEEP_FAILED_JOBS, NOTIFICATIONS_QUEUE, TASKS_QUEUE } from './constants';
+import type { ErrorLogger } from './error-logger';
 import type { NotificationJobData } from './outbox';
 import type { RedisConnection } from './redis';
 
@@ -27,11 +28,29 @@ export interface HeraldQueues {
   close(): Promise<void>;
 }
 
-/** `telemetry` (startTelemetry's bullmqTelemetry) carries the trace context from each add to its job. */
-export function createQueues(connection: RedisConnection, prefix: string, telemetry?: Telemetry): HeraldQueues {
+/**
+ * `telemetry` (startTelemetry's bullmqTelemetry) carries the trace context from each add to its job.
+ * `onError` listens to every queue's and the flow producer's errors; without a listener BullMQ
+ * prints each one's stack with console.error.
+ */
+export function createQueues(
+  connection: RedisConnection,
+  prefix: string,
+  telemetry?: Telemetry,
+  onError?: ErrorLogger,
+): HeraldQueues {
   const tasks = new Queue<TaskJobData>(TASKS_QUEUE, { connection, prefix, telemetry });
-  const notifications = new Queue<NotificationJobData>(NOTIFICATIONS_QUEUE, { connection, prefix, telemetry });
+  const notifications = new Queue<NotificationJobData>(NOTIFICATIONS_QUEUE, {
+    connection,
+    prefix,
+    telemetry,
+  });
   const flows = new FlowProducer({ connection, prefix, telemetry });
+  if (onError) {
+    tasks.on('error', onError('tasks queue'));
+    notifications.on('error', onError('notifications queue'));
+    flows.on('error', onError('flow producer'));
+  }
   return {
     prefix,
     tasks,
@@ -45,5 +64,11 @@ export function createQueues(connection: RedisConnection, prefix: string, teleme
 }
 
 export function taskJobOptions(id: string, attempts: number, backoff: JobsOptions['backoff']): JobsOptions {
-  return { jobId: id, attempts, backoff, removeOnComplete: KEEP_COMPLETED_JOBS, removeOnFail: KEEP_FAILED_JOBS };
+  return {
+    jobId: id,
+    attempts,
+    backoff,
+    removeOnComplete: KEEP_COMPLETED_JOBS,
+    removeOnFail: KEEP_FAILED_JOBS,
+  };
 }
