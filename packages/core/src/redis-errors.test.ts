@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRedisUnavailableError } from './redis-errors';
+import { isRedisUnavailableError, RedisDeadlineError, withRedisDeadline } from './redis-errors';
 
 const named = (name: string, message: string) => Object.assign(new Error(message), { name });
 
@@ -46,5 +46,18 @@ describe('isRedisUnavailableError', () => {
     ['null', null],
   ])('%s is not', (_label, error) => {
     expect(isRedisUnavailableError(error)).toBe(false);
+  });
+});
+
+describe('withRedisDeadline', () => {
+  it('rejects with an unavailable error when Redis does not answer in time', async () => {
+    const never = new Promise<never>(() => undefined);
+    const error: unknown = await withRedisDeadline(never, 20, 'enqueue').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RedisDeadlineError);
+    expect(isRedisUnavailableError(error)).toBe(true);
+  });
+
+  it('passes an answer through', async () => {
+    await expect(withRedisDeadline(Promise.resolve('ok'), 1_000, 'enqueue')).resolves.toBe('ok');
   });
 });

@@ -20,7 +20,28 @@ const UNAVAILABLE_PATTERNS = [
   /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE)\b/,
 ];
 
-const UNAVAILABLE_NAMES = new Set(['ClusterAllFailedError', 'MaxRetriesPerRequestError']);
+/** Redis did not answer within the time a request may wait for it. */
+export class RedisDeadlineError extends Error {
+  override name = 'RedisDeadlineError';
+  constructor(what: string, ms: number) {
+    super(`${what}: Redis did not answer within ${ms} ms`);
+  }
+}
+
+/** `promise`, or a RedisDeadlineError once `ms` have passed. */
+export function withRedisDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RedisDeadlineError(what, ms)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+const UNAVAILABLE_NAMES = new Set([
+  'ClusterAllFailedError',
+  'MaxRetriesPerRequestError',
+  'RedisDeadlineError',
+]);
 
 /** Whether an error (or its cause) says Redis is unavailable for now, as opposed to a bug. */
 export function isRedisUnavailableError(error: unknown, depth = 0): boolean {

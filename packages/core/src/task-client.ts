@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Tenant } from '@herald/db';
-import { MAX_TASK_ATTEMPTS, TASKS_QUEUE } from './constants';
+import { ENQUEUE_DEADLINE_MS, MAX_TASK_ATTEMPTS, TASKS_QUEUE } from './constants';
 import type { TaskCall } from './define-task';
 import { taskJobOptions, type HeraldQueues, type TaskJobData } from './jobs';
 import type { RunLedger } from './ledger';
 import { enqueueDeliveries } from './outbox';
 import type { TaskRegistry } from './registry';
 import type { RedisConnection } from './redis';
+import { withRedisDeadline } from './redis-errors';
 
 export interface EnqueueOptions {
   delay?: number;
@@ -49,11 +50,15 @@ export class TaskClient {
     ]);
     const data: TaskJobData = { ...tenant, input: parsed, scheduleName: options.scheduleName };
     try {
-      await this.queues.tasks.add(task, data, {
-        ...taskJobOptions(id, attempts, definition.backoff),
-        delay: options.delay,
-        priority: options.priority,
-      });
+      await withRedisDeadline(
+        this.queues.tasks.add(task, data, {
+          ...taskJobOptions(id, attempts, definition.backoff),
+          delay: options.delay,
+          priority: options.priority,
+        }),
+        ENQUEUE_DEADLINE_MS,
+        'enqueue',
+      );
     } catch (error) {
       await this.ledger.end({
         id,
@@ -93,12 +98,16 @@ export class TaskClient {
     if (!runs.length) return { ids: [] };
     await this.ledger.insertQueued(runs);
     try {
-      await this.queues.tasks.addBulk(
-        runs.map((run) => ({
-          name: task,
-          data: { ...tenant, input: run.input, scheduleName: options.scheduleName } satisfies TaskJobData,
-          opts: taskJobOptions(run.id, attempts, definition.backoff),
-        })),
+      await withRedisDeadline(
+        this.queues.tasks.addBulk(
+          runs.map((run) => ({
+            name: task,
+            data: { ...tenant, input: run.input, scheduleName: options.scheduleName } satisfies TaskJobData,
+            opts: taskJobOptions(run.id, attempts, definition.backoff),
+          })),
+        ),
+        ENQUEUE_DEADLINE_MS,
+        'enqueue',
       );
     } catch (error) {
       // addBulk is a pipeline, so some jobs may be in Redis: their runs are failed in the ledger
