@@ -28,7 +28,6 @@ export function createMetrics(ctx: Pick<ApiContext, 'db' | 'queues'>) {
     registers: [registry],
   });
 
-  let isRedisUp = true;
   let ledgerCache: {
     at: number;
     runs: { task: string; status: string; count: number }[];
@@ -73,6 +72,24 @@ export function createMetrics(ctx: Pick<ApiContext, 'db' | 'queues'>) {
       for (const row of (await readLedger()).deliveries) this.set({ status: row.status }, row.count);
     },
   });
+  // Both gauges below read one set of counts per scrape (prom-client collects them in parallel).
+  let queueCounts: {
+    at: number;
+    read: Promise<PromiseSettledResult<{ queue: string; counts: Record<string, number> }>[]>;
+  } | null = null;
+  function readQueueCounts() {
+    if (queueCounts && Date.now() - queueCounts.at < QUEUE_SCRAPE_DEADLINE_MS) return queueCounts.read;
+    const read = Promise.allSettled(
+      [ctx.queues.tasks, ctx.queues.notifications].map(async (queue) => ({
+        queue: queue.name,
+        counts: await withDeadline(
+          queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children'),
+        ),
+      })),
+    );
+    queueCounts = { at: Date.now(), read };
+    return read;
+  }
   new client.Gauge({
     name: 'herald_queue_jobs',
     help: 'Jobs in each queue by state',
@@ -81,16 +98,7 @@ export function createMetrics(ctx: Pick<ApiContext, 'db' | 'queues'>) {
     async collect() {
       this.reset();
       // A queue that cannot be read (its master is failing over) is left out; the scrape still answers.
-      const results = await Promise.allSettled(
-        [ctx.queues.tasks, ctx.queues.notifications].map(async (queue) => ({
-          queue: queue.name,
-          counts: await withDeadline(
-            queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children'),
-          ),
-        })),
-      );
-      isRedisUp = results.every((result) => result.status === 'fulfilled');
-      for (const result of results) {
+      for (const result of await readQueueCounts()) {
         if (result.status !== 'fulfilled') continue;
         for (const [state, count] of Object.entries(result.value.counts))
           this.set({ queue: result.value.queue, state }, count);
@@ -101,8 +109,8 @@ export function createMetrics(ctx: Pick<ApiContext, 'db' | 'queues'>) {
     name: 'herald_redis_up',
     help: '1 when the queue counts of this scrape were read from Redis, 0 when they are missing',
     registers: [registry],
-    collect() {
-      this.set(isRedisUp ? 1 : 0);
+    async collect() {
+      this.set((await readQueueCounts()).every((result) => result.status === 'fulfilled') ? 1 : 0);
     },
   });
 

@@ -1,4 +1,3 @@
-import { lookup } from 'node:dns';
 import { Redis, Cluster, type ClusterOptions } from 'ioredis';
 import type { Config } from '@herald/config';
 
@@ -39,8 +38,9 @@ export function clusterOptions(config: RedisConfig, forWorker: boolean): Cluster
     slotsRefreshTimeout: 2_000,
     // Keep trying to reach the seeds forever (capped delay): a cluster restart must not kill the process.
     clusterRetryStrategy: (times: number) => Math.min(100 + times * 200, 2_000),
-    // Managed clusters (ElastiCache with TLS) advertise names whose certificates must match: keep the name.
-    dnsLookup: (address, callback) => lookup(address, (error, resolved) => callback(error, resolved)),
+    // Connect to seed names as given instead of resolving them first: with TLS (ElastiCache,
+    // Memorystore) the certificate names the host, and an address would fail the check.
+    dnsLookup: (address, callback) => callback(null, address),
     redisOptions: {
       maxRetriesPerRequest: forWorker ? null : 1,
       password: decodeURIComponent(url.password) || undefined,

@@ -82,6 +82,15 @@ export async function runRedisClusterFailover(): Promise<ScenarioResult> {
     const killedAt = Date.now();
     cluster.kill(victim);
     step(`killed ${victim}`);
+    // A scrape while the slot has no master still answers, with herald_redis_up saying what is missing.
+    await sleep(500);
+    const metrics = await world.http.call(api.url, 'GET', '/metrics', { timeoutMs: 10_000 });
+    const redisUp = /^herald_redis_up (\d)/m.exec(metrics?.body ?? '')?.[1];
+    if (metrics?.status !== 200 || redisUp !== '0') {
+      result.failures.push(
+        `/metrics during the failover answered ${metrics?.status ?? 'nothing'} (herald_redis_up ${redisUp ?? 'missing'})`,
+      );
+    }
 
     // Readiness must drop, then come back once a replica serves the slot.
     let promotedAt: number | null = null;
@@ -161,7 +170,7 @@ export async function runRedisClusterFailover(): Promise<ScenarioResult> {
     result.notes.push(
       `killed master :${victim}, slot now on :${newMaster ?? '?'}; readiness back after ${unavailableFor === null ? '-' : `${(unavailableFor / 1000).toFixed(1)} s`}; ` +
         `${acceptedAfter} accepted by the first API, refused: ${refused.join(', ') || 'none'}; ` +
-        `${raw.length} raw output lines, ${errorLines.length} warn/error log lines`,
+        `herald_redis_up during the outage: ${redisUp ?? '-'}; ${raw.length} raw output lines, ${errorLines.length} warn/error log lines`,
     );
     result.crashes = world.processes.crashed.length;
     for (const crashed of world.processes.crashed)
