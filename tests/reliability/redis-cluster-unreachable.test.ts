@@ -23,7 +23,8 @@ describe('an API started while its Redis Cluster is unreachable', () => {
       body: { task: 'reports.build', input: { report_name: 'nowhere to go' } },
       timeoutMs: 10_000,
     });
-    expect(Date.now() - startedAt).toBeLessThan(4_000);
+    // ENQUEUE_DEADLINE_MS (3 s) plus a cold process on a busy machine; without the deadline it hangs for a minute.
+    expect(Date.now() - startedAt).toBeLessThan(6_000);
     expect(response?.status).toBe(503);
     expect(response?.headers.get('retry-after')).toBeTruthy();
     expect(response?.json).toEqual({

@@ -52,6 +52,7 @@ export async function startWorkerApp(options: WorkerAppOptions) {
         lockDuration: options.lockDuration,
         stalledInterval: options.stalledInterval,
         telemetry: options.telemetry,
+        onError: onError('task worker'),
       })
     : null;
   const email = roles.notifications ? await createDeliveryRouter({ config, db, logger }) : null;
@@ -66,6 +67,7 @@ export async function startWorkerApp(options: WorkerAppOptions) {
         concurrency: config.NOTIFICATION_CONCURRENCY,
         retryBaseMs: config.NOTIFICATION_RETRY_BASE_MS,
         telemetry: options.telemetry,
+        onError: onError('notification worker'),
       })
     : null;
 
