@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { runGracefulShutdown } from './scenarios/graceful-shutdown';
 import { runHostileInput } from './scenarios/hostile-input';
 import { runPostgresOutage } from './scenarios/postgres-outage';
+import { runRedisClusterFailover } from './scenarios/redis-cluster-failover';
 import { runRedisRestart } from './scenarios/redis-restart';
 import { runSecurityReview } from './scenarios/security';
 import { runSmtpOutage } from './scenarios/smtp-outage';
@@ -26,6 +27,7 @@ const SCENARIOS: Record<string, (sizes: Sizes) => Promise<ScenarioResult[]>> = {
   smtp: async (sizes) => [await runSmtpOutage(sizes.smtp)],
   postgres: async (sizes) => [await runPostgresOutage(sizes.postgres)],
   redis: async (sizes) => [await runRedisRestart(sizes.redis)],
+  cluster: async () => [await runRedisClusterFailover()],
   shutdown: async (sizes) => runGracefulShutdown(sizes.shutdown),
   hostile: async (sizes) => [await runHostileInput(sizes.hostile)],
   security: async () => [await runSecurityReview()],

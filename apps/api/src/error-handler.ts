@@ -6,17 +6,11 @@ import {
   TaskInputError,
   UnknownTaskError,
   formatIssuePath,
+  isRedisUnavailableError,
   isTransientDatabaseError,
   joinPath,
 } from '@herald/core';
 import { AppError } from './app-error';
-
-function isRedisUnavailable(error: unknown): boolean {
-  const message = (error as Error | null)?.message ?? '';
-  return /Connection is closed|ECONNREFUSED|Stream isn't writeable|enableOfflineQueue|max retries per request|Reached the max retries/i.test(
-    message,
-  );
-}
 
 /** Prisma's codes for an unreachable database: can't reach, timed out, operation timed out, connection closed, pool timeout. */
 const PRISMA_UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
@@ -117,7 +111,7 @@ export function toAppError(error: unknown): AppError {
       clientStatus === 404 ? 'not_found' : 'invalid_request',
       'The request could not be read',
     );
-  if (isDatabaseUnavailable(error) || isRedisUnavailable(error)) {
+  if (isDatabaseUnavailable(error) || isRedisUnavailableError(error)) {
     return new AppError(
       503,
       'dependency_unavailable',

@@ -5,6 +5,17 @@ import type { ApiContext } from './api-context';
 /** Counts from the ledger are read at scrape time, at most this often. */
 const LEDGER_SCRAPE_CACHE_MS = 10_000;
 
+/** Queue counts not read within this are left out of the scrape. */
+const QUEUE_SCRAPE_DEADLINE_MS = 2_000;
+
+const withDeadline = <T>(promise: Promise<T>) =>
+  Promise.race([
+    promise,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('queue counts timed out')), QUEUE_SCRAPE_DEADLINE_MS).unref(),
+    ),
+  ]);
+
 export function createMetrics(ctx: Pick<ApiContext, 'db' | 'queues'>) {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'herald_api_' });
@@ -17,7 +28,11 @@ export function createMetrics(ctx: Pick<ApiContext, 'db' | 'queues'>) {
     registers: [registry],
   });
 
-  let ledgerCache: { at: number; runs: { task: string; status: string; count: number }[]; deliveries: { status: string; count: number }[] } | null = null;
+  let ledgerCache: {
+    at: number;
+    runs: { task: string; status: string; count: number }[];
+    deliveries: { status: string; count: number }[];
+  } | null = null;
   async function readLedger() {
     if (ledgerCache && Date.now() - ledgerCache.at < LEDGER_SCRAPE_CACHE_MS) return ledgerCache;
     const [runs, deliveries] = await Promise.all([
@@ -43,7 +58,8 @@ export function createMetrics(ctx: Pick<ApiContext, 'db' | 'queues'>) {
     registers: [registry],
     async collect() {
       this.reset();
-      for (const row of (await readLedger()).runs) this.set({ task: row.task, status: row.status }, row.count);
+      for (const row of (await readLedger()).runs)
+        this.set({ task: row.task, status: row.status }, row.count);
     },
   });
   new client.Gauge({
@@ -56,6 +72,24 @@ export function createMetrics(ctx: Pick<ApiContext, 'db' | 'queues'>) {
       for (const row of (await readLedger()).deliveries) this.set({ status: row.status }, row.count);
     },
   });
+  // Both gauges below read one set of counts per scrape (prom-client collects them in parallel).
+  let queueCounts: {
+    at: number;
+    read: Promise<PromiseSettledResult<{ queue: string; counts: Record<string, number> }>[]>;
+  } | null = null;
+  function readQueueCounts() {
+    if (queueCounts && Date.now() - queueCounts.at < QUEUE_SCRAPE_DEADLINE_MS) return queueCounts.read;
+    const read = Promise.allSettled(
+      [ctx.queues.tasks, ctx.queues.notifications].map(async (queue) => ({
+        queue: queue.name,
+        counts: await withDeadline(
+          queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children'),
+        ),
+      })),
+    );
+    queueCounts = { at: Date.now(), read };
+    return read;
+  }
   new client.Gauge({
     name: 'herald_queue_jobs',
     help: 'Jobs in each queue by state',
@@ -63,10 +97,20 @@ export function createMetrics(ctx: Pick<ApiContext, 'db' | 'queues'>) {
     registers: [registry],
     async collect() {
       this.reset();
-      for (const queue of [ctx.queues.tasks, ctx.queues.notifications]) {
-        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children');
-        for (const [state, count] of Object.entries(counts)) this.set({ queue: queue.name, state }, count);
+      // A queue that cannot be read (its master is failing over) is left out; the scrape still answers.
+      for (const result of await readQueueCounts()) {
+        if (result.status !== 'fulfilled') continue;
+        for (const [state, count] of Object.entries(result.value.counts))
+          this.set({ queue: result.value.queue, state }, count);
       }
+    },
+  });
+  new client.Gauge({
+    name: 'herald_redis_up',
+    help: '1 when the queue counts of this scrape were read from Redis, 0 when they are missing',
+    registers: [registry],
+    async collect() {
+      this.set((await readQueueCounts()).every((result) => result.status === 'fulfilled') ? 1 : 0);
     },
   });
 

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '@herald/config';
 import { createDatabase } from '@herald/db';
 import {
+  createErrorLogger,
   createQueues,
   createRedisConnection,
   queuePrefix,
@@ -34,8 +35,9 @@ export async function createApiContext({
   const db = createDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
   // Fail fast while Redis is down: a request gets a 503 instead of hanging.
   const redis = createRedisConnection(config, { forWorker: false });
-  redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
-  const queues = createQueues(redis, queuePrefix(config), telemetry);
+  const onError = createErrorLogger(logger);
+  redis.on('error', onError('redis connection'));
+  const queues = createQueues(redis, queuePrefix(config), telemetry, onError);
   const client = new TaskClient(registry, new RunLedger(db.pool), queues, redis, { logger });
   const renderer = new TemplateRenderer();
   await renderer.compileAll();

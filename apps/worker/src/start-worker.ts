@@ -4,6 +4,7 @@ import type { Config } from '@herald/config';
 import { createDatabase } from '@herald/db';
 import {
   checkDependencies,
+  createErrorLogger,
   createQueues,
   createRedisConnection,
   queuePrefix,
@@ -35,7 +36,9 @@ export async function startWorkerApp(options: WorkerAppOptions) {
   const roles = { tasks: true, notifications: true, ...options.roles };
   const db = createDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
   const connection = createRedisConnection(config);
-  const queues = createQueues(connection, queuePrefix(config), options.telemetry);
+  const onError = createErrorLogger(logger);
+  connection.on('error', onError('redis connection'));
+  const queues = createQueues(connection, queuePrefix(config), options.telemetry, onError);
   const ledger = new RunLedger(db.pool);
 
   const taskWorker = roles.tasks
@@ -49,6 +52,7 @@ export async function startWorkerApp(options: WorkerAppOptions) {
         lockDuration: options.lockDuration,
         stalledInterval: options.stalledInterval,
         telemetry: options.telemetry,
+        onError: onError('task worker'),
       })
     : null;
   const email = roles.notifications ? await createDeliveryRouter({ config, db, logger }) : null;
@@ -63,11 +67,14 @@ export async function startWorkerApp(options: WorkerAppOptions) {
         concurrency: config.NOTIFICATION_CONCURRENCY,
         retryBaseMs: config.NOTIFICATION_RETRY_BASE_MS,
         telemetry: options.telemetry,
+        onError: onError('notification worker'),
       })
     : null;
 
   const healthPort = options.healthPort ?? config.WORKER_HEALTH_PORT;
-  const health = healthPort ? startHealthServer(healthPort, () => checkDependencies(connection, db.pool), logger) : null;
+  const health = healthPort
+    ? startHealthServer(healthPort, () => checkDependencies(connection, db.pool, queues.prefix), logger)
+    : null;
   logger.info(
     { concurrency: config.WORKER_CONCURRENCY, tasks: registry.names(), prefix: queues.prefix },
     'Herald worker started',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redisNodeList } from './redis-nodes';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -34,13 +35,17 @@ export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  REDIS_URL: urlWithProtocols(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').default('redis://127.0.0.1:6379'),
+  REDIS_URL: urlWithProtocols(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').default(
+    'redis://127.0.0.1:6379',
+  ),
   /** Prefix of every BullMQ key. Wrapped in {braces} on a Redis Cluster so a queue's keys share a slot. */
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_{}-]+$/, 'expected letters, digits, ":", "_", "-" or braces')
     .default('herald'),
   REDIS_CLUSTER: booleanFlag.default(false),
+  /** Seed nodes of a Redis Cluster (host:port,host:port); REDIS_URL's host is used when empty. */
+  REDIS_CLUSTER_NODES: z.preprocess(emptyAsUndefined, redisNodeList.optional()),
 
   DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:'], 'postgresql://user@host:5432/herald').default(
     'postgresql://postgres@127.0.0.1:5432/herald',
@@ -66,7 +71,10 @@ export const envSchema = z.object({
     emptyAsUndefined,
     z
       .string()
-      .regex(/^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/, 'expected a domain name, e.g. example.com')
+      .regex(
+        /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/,
+        'expected a domain name, e.g. example.com',
+      )
       .optional(),
   ),
   DKIM_SELECTOR: z.preprocess(
@@ -80,7 +88,9 @@ export const envSchema = z.object({
   DKIM_PRIVATE_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
   DKIM_PRIVATE_KEY_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
 
-  FRONTEND_URL: urlWithProtocols(['http:', 'https:'], 'https://app.example.com').default('http://localhost:3000'),
+  FRONTEND_URL: urlWithProtocols(['http:', 'https:'], 'https://app.example.com').default(
+    'http://localhost:3000',
+  ),
   /** Public base URL of the API, used for unsubscribe links. */
   PUBLIC_API_URL: urlWithProtocols(['http:', 'https:'], 'https://herald.example.com').optional(),
   /** Signs unsubscribe links. Required in production. */

@@ -41,3 +41,10 @@ export const TERMINAL_STATUSES = ['succeeded', 'failed', 'timed_out', 'cancelled
 export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
 export type RunState = 'queued' | 'running' | 'retrying' | TerminalStatus;
 export type NotificationPhase = TerminalStatus | 'retrying';
+
+/**
+ * How long an enqueue waits for Redis before the API answers 503. BullMQ waits for a client that
+ * never connected (a cluster unreachable since start) without end; this bounds it. A job that
+ * lands after the deadline finds its run already failed in the ledger and is not run.
+ */
+export const ENQUEUE_DEADLINE_MS = 3_000;

@@ -23,7 +23,16 @@ export {
   joinPath,
   type InputIssue,
 } from './errors';
-export { createRedisConnection, queuePrefix, type RedisConnection } from './redis';
+export {
+  CLUSTER_RETRY,
+  clusterOptions,
+  clusterSeedNodes,
+  createRedisConnection,
+  queuePrefix,
+  type RedisConnection,
+} from './redis';
+export { isRedisUnavailableError } from './redis-errors';
+export { createErrorLogger, type ErrorLogger } from './error-logger';
 export { createQueues, type HeraldQueues, type TaskJobData } from './jobs';
 export { RunLedger, deliveryIdFor, type NewRun, type PendingDelivery, type RunEnd } from './ledger';
 export { TaskClient, type EnqueueOptions, type ChordResult, type CancelOutcome } from './task-client';

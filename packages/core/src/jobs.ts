@@ -1,5 +1,6 @@
 import { FlowProducer, Queue, type JobsOptions, type Telemetry } from 'bullmq';
 import { KEEP_COMPLETED_JOBS, KEEP_FAILED_JOBS, NOTIFICATIONS_QUEUE, TASKS_QUEUE } from './constants';
+import type { ErrorLogger } from './error-logger';
 import type { NotificationJobData } from './outbox';
 import type { RedisConnection } from './redis';
 
@@ -29,11 +30,16 @@ export interface HeraldQueues {
   close(): Promise<void>;
 }
 
-/** `telemetry` (startTelemetry's bullmqTelemetry) carries the trace context from each add to its job. */
+/**
+ * `telemetry` (startTelemetry's bullmqTelemetry) carries the trace context from each add to its job.
+ * `onError` listens to every queue's and the flow producer's errors; without a listener BullMQ
+ * prints each one's stack with console.error.
+ */
 export function createQueues(
   connection: RedisConnection,
   prefix: string,
   telemetry?: Telemetry,
+  onError?: ErrorLogger,
 ): HeraldQueues {
   const tasks = new Queue<TaskJobData>(TASKS_QUEUE, { connection, prefix, telemetry });
   const notifications = new Queue<NotificationJobData>(NOTIFICATIONS_QUEUE, {
@@ -42,6 +48,11 @@ export function createQueues(
     telemetry,
   });
   const flows = new FlowProducer({ connection, prefix, telemetry });
+  if (onError) {
+    tasks.on('error', onError('tasks queue'));
+    notifications.on('error', onError('notifications queue'));
+    flows.on('error', onError('flow producer'));
+  }
   return {
     prefix,
     tasks,

@@ -50,6 +50,8 @@ export interface NotificationWorkerOptions {
   sweepIntervalMs?: number;
   /** First retry delay; each next one doubles (default NOTIFICATION_RETRY_BASE_MS). */
   retryBaseMs?: number;
+  /** Listens to the BullMQ worker's errors (createErrorLogger: rate-limited); each is logged when absent. */
+  onError?: (error: Error) => void;
   /** BullMQ telemetry: a delivery's span continues the trace of the run that enqueued it. */
   telemetry?: Telemetry;
 }
@@ -87,7 +89,10 @@ export function startNotificationWorker(options: NotificationWorkerOptions) {
       'notification attempt failed',
     );
   });
-  worker.on('error', (error) => logger.error({ err: error }, 'notification worker error'));
+  worker.on(
+    'error',
+    options.onError ?? ((error) => logger.error({ err: error }, 'notification worker error')),
+  );
 
   const sweep = setInterval(() => {
     sweepPendingDeliveries(options.pool, queues.notifications, logger).catch((error: unknown) =>

@@ -3,7 +3,7 @@ import type { Tenant } from '@herald/db';
 import type { Logger } from 'pino';
 import { callStateHandlers } from './call-state-handlers';
 import { createLogger } from './logger';
-import { MAX_TASK_ATTEMPTS, TASKS_QUEUE } from './constants';
+import { ENQUEUE_DEADLINE_MS, MAX_TASK_ATTEMPTS, TASKS_QUEUE } from './constants';
 import { atElement } from './errors';
 import type { TaskCall } from './define-task';
 import { taskJobOptions, type HeraldQueues, type TaskJobData } from './jobs';
@@ -11,6 +11,7 @@ import type { RunLedger } from './ledger';
 import { enqueueDeliveries } from './outbox';
 import type { TaskRegistry } from './registry';
 import type { RedisConnection } from './redis';
+import { withRedisDeadline } from './redis-errors';
 
 export interface EnqueueOptions {
   delay?: number;
@@ -59,11 +60,15 @@ export class TaskClient {
     ]);
     const data: TaskJobData = { ...tenant, input: parsed, scheduleName: options.scheduleName };
     try {
-      await this.queues.tasks.add(task, data, {
-        ...taskJobOptions(id, attempts, definition.backoff),
-        delay: options.delay,
-        priority: options.priority,
-      });
+      await withRedisDeadline(
+        this.queues.tasks.add(task, data, {
+          ...taskJobOptions(id, attempts, definition.backoff),
+          delay: options.delay,
+          priority: options.priority,
+        }),
+        ENQUEUE_DEADLINE_MS,
+        'enqueue',
+      );
     } catch (error) {
       await this.ledger.end({
         id,
@@ -103,12 +108,16 @@ export class TaskClient {
     if (!runs.length) return { ids: [] };
     await this.ledger.insertQueued(runs);
     try {
-      await this.queues.tasks.addBulk(
-        runs.map((run) => ({
-          name: task,
-          data: { ...tenant, input: run.input, scheduleName: options.scheduleName } satisfies TaskJobData,
-          opts: taskJobOptions(run.id, attempts, definition.backoff),
-        })),
+      await withRedisDeadline(
+        this.queues.tasks.addBulk(
+          runs.map((run) => ({
+            name: task,
+            data: { ...tenant, input: run.input, scheduleName: options.scheduleName } satisfies TaskJobData,
+            opts: taskJobOptions(run.id, attempts, definition.backoff),
+          })),
+        ),
+        ENQUEUE_DEADLINE_MS,
+        'enqueue',
       );
     } catch (error) {
       // addBulk is a pipeline, so some jobs may be in Redis: their runs are failed in the ledger

@@ -35,6 +35,8 @@ export interface TaskWorkerOptions {
   /** BullMQ lock settings; tests shorten them to see stalled recovery quickly. */
   lockDuration?: number;
   stalledInterval?: number;
+  /** Listens to the BullMQ worker's errors (createErrorLogger: rate-limited); each is logged when absent. */
+  onError?: (error: Error) => void;
   /** BullMQ telemetry: each job runs in a span continuing the trace of its enqueue. */
   telemetry?: Telemetry;
   /** How often the run sweep looks for runs whose job ended without them (RUN_SWEEP_INTERVAL_MS). */
@@ -296,7 +298,7 @@ export function startTaskWorker(options: TaskWorkerOptions) {
       });
   }, options.sweepIntervalMs ?? RUN_SWEEP_INTERVAL_MS);
   sweep.unref();
-  worker.on('error', (error) => logger.error({ err: error }, 'task worker error'));
+  worker.on('error', options.onError ?? ((error) => logger.error({ err: error }, 'task worker error')));
 
   const subscriber = options.connection.duplicate();
   void subscriber

@@ -152,6 +152,7 @@ export class World {
     await this.processes.killAll();
     await this.sink.close();
     const redis = new Redis(this.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+    redis.on('error', () => undefined);
     try {
       await redis.connect();
       await deleteKeys(redis, this.prefix);
