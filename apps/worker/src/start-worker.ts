@@ -7,7 +7,9 @@ import {
   createQueues,
   createRedisConnection,
   queuePrefix,
+  retentionPolicyOf,
   RunLedger,
+  startMaintenance,
   startNotificationWorker,
   startTaskWorker,
   type TaskRegistry,
@@ -51,6 +53,16 @@ export async function startWorkerApp(options: WorkerAppOptions) {
         telemetry: options.telemetry,
       })
     : null;
+  // The ledger prune rides with the task role: a job scheduler on the maintenance queue, one pass at a time.
+  const maintenance = roles.tasks
+    ? await startMaintenance({
+        connection,
+        prefix: queues.prefix,
+        pool: db.pool,
+        logger,
+        policy: retentionPolicyOf(config),
+      })
+    : null;
   const email = roles.notifications ? await createDeliveryRouter({ config, db, logger }) : null;
   const notificationWorker = email
     ? startNotificationWorker({
@@ -67,7 +79,9 @@ export async function startWorkerApp(options: WorkerAppOptions) {
     : null;
 
   const healthPort = options.healthPort ?? config.WORKER_HEALTH_PORT;
-  const health = healthPort ? startHealthServer(healthPort, () => checkDependencies(connection, db.pool), logger) : null;
+  const health = healthPort
+    ? startHealthServer(healthPort, () => checkDependencies(connection, db.pool), logger)
+    : null;
   logger.info(
     { concurrency: config.WORKER_CONCURRENCY, tasks: registry.names(), prefix: queues.prefix },
     'Herald worker started',
@@ -79,7 +93,11 @@ export async function startWorkerApp(options: WorkerAppOptions) {
     /** Drains in-flight jobs within the grace period, then releases every connection. */
     async close(graceMs = config.SHUTDOWN_GRACE_MS): Promise<void> {
       health?.close();
-      await Promise.all([taskWorker?.close(graceMs), notificationWorker?.close(graceMs)]);
+      await Promise.all([
+        taskWorker?.close(graceMs),
+        notificationWorker?.close(graceMs),
+        maintenance?.close(),
+      ]);
       await email?.close();
       await queues.close();
       connection.disconnect();

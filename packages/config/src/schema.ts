@@ -34,7 +34,9 @@ export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  REDIS_URL: urlWithProtocols(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').default('redis://127.0.0.1:6379'),
+  REDIS_URL: urlWithProtocols(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').default(
+    'redis://127.0.0.1:6379',
+  ),
   /** Prefix of every BullMQ key. Wrapped in {braces} on a Redis Cluster so a queue's keys share a slot. */
   QUEUE_PREFIX: z
     .string()
@@ -66,7 +68,10 @@ export const envSchema = z.object({
     emptyAsUndefined,
     z
       .string()
-      .regex(/^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/, 'expected a domain name, e.g. example.com')
+      .regex(
+        /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/,
+        'expected a domain name, e.g. example.com',
+      )
       .optional(),
   ),
   DKIM_SELECTOR: z.preprocess(
@@ -80,7 +85,9 @@ export const envSchema = z.object({
   DKIM_PRIVATE_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
   DKIM_PRIVATE_KEY_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
 
-  FRONTEND_URL: urlWithProtocols(['http:', 'https:'], 'https://app.example.com').default('http://localhost:3000'),
+  FRONTEND_URL: urlWithProtocols(['http:', 'https:'], 'https://app.example.com').default(
+    'http://localhost:3000',
+  ),
   /** Public base URL of the API, used for unsubscribe links. */
   PUBLIC_API_URL: urlWithProtocols(['http:', 'https:'], 'https://herald.example.com').optional(),
   /** Signs unsubscribe links. Required in production. */
@@ -103,6 +110,18 @@ export const envSchema = z.object({
    * (a receiver on the cluster's own network). Off: tenants cannot make the worker call inside it.
    */
   CHANNEL_ALLOW_PRIVATE_URLS: booleanFlag.default(false),
+  /** Finished runs older than this many days are removed with their deliveries (the maintenance queue). */
+  RUN_RETENTION_DAYS: z.coerce
+    .number({ message: 'expected a number of days' })
+    .int()
+    .min(1)
+    .max(36_500)
+    .default(30),
+  /** Ended deliveries older than this many days are removed; unset: RUN_RETENTION_DAYS. Never outlive their run. */
+  DELIVERY_RETENTION_DAYS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number({ message: 'expected a number of days' }).int().min(1).max(36_500).optional(),
+  ),
   TEST_EMAIL_RATE_LIMIT: z.coerce.number().int().min(1).default(5),
   TEST_EMAIL_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
 

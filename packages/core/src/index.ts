@@ -50,3 +50,12 @@ export {
 } from './schedules';
 export { alertPolicy, decideAlert, type AlertPolicy, type AlertDecision } from './alert-policy';
 export { endRunWithAlertPolicy } from './alert-ledger';
+export {
+  pruneLedger,
+  planPrune,
+  retentionPolicyOf,
+  type PruneReport,
+  type PruneOptions,
+  type RetentionPolicy,
+} from './retention';
+export { startMaintenance, pruneLedgerExclusively, PRUNE_SCHEDULER_ID, PRUNE_JOB } from './maintenance';
