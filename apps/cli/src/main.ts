@@ -9,6 +9,7 @@ import { UsageError } from './cli/usage-error';
 import { demoCommand } from './commands/demo';
 import { migrateCommand } from './commands/migrate';
 import { orgCreateCommand, orgListCommand } from './commands/org';
+import { pruneCommand } from './commands/prune';
 import { seedCommand } from './commands/seed';
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './commands/token';
 import { userCreateCommand, userListCommand } from './commands/user';
@@ -24,6 +25,7 @@ const COMMANDS: Command[] = [
   tokenCreateCommand,
   tokenListCommand,
   tokenRevokeCommand,
+  pruneCommand,
   demoCommand,
   withStackCommand,
 ];
