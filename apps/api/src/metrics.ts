@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import client from 'prom-client';
 import type { ApiContext } from './api-context';
 
-/** Counts from the ledger are read at scrape time, at most this often. */
+/** Counts from the ledger (LedgerCount) are read at scrape time, at most this often. */
 const LEDGER_SCRAPE_CACHE_MS = 10_000;
 
 export function createMetrics(ctx: Pick<ApiContext, 'db' | 'queues'>) {
@@ -17,15 +17,20 @@ export function createMetrics(ctx: Pick<ApiContext, 'db' | 'queues'>) {
     registers: [registry],
   });
 
-  let ledgerCache: { at: number; runs: { task: string; status: string; count: number }[]; deliveries: { status: string; count: number }[] } | null = null;
+  let ledgerCache: {
+    at: number;
+    runs: { task: string; status: string; count: number }[];
+    deliveries: { status: string; count: number }[];
+  } | null = null;
   async function readLedger() {
     if (ledgerCache && Date.now() - ledgerCache.at < LEDGER_SCRAPE_CACHE_MS) return ledgerCache;
     const [runs, deliveries] = await Promise.all([
       ctx.db.pool.query<{ task: string; status: string; count: string }>(
-        'SELECT task, status::text AS status, count(*) AS count FROM "TaskRun" GROUP BY task, status',
+        // LedgerCount (kept by triggers): a few rows per task, whatever the ledger's size.
+        `SELECT task, status, sum(count) AS count FROM "LedgerCount" WHERE kind = 'run' GROUP BY task, status HAVING sum(count) <> 0`,
       ),
       ctx.db.pool.query<{ status: string; count: string }>(
-        'SELECT status::text AS status, count(*) AS count FROM "NotificationDelivery" GROUP BY status',
+        `SELECT status, sum(count) AS count FROM "LedgerCount" WHERE kind = 'delivery' GROUP BY status HAVING sum(count) <> 0`,
       ),
     ]);
     ledgerCache = {
@@ -43,7 +48,8 @@ export function createMetrics(ctx: Pick<ApiContext, 'db' | 'queues'>) {
     registers: [registry],
     async collect() {
       this.reset();
-      for (const row of (await readLedger()).runs) this.set({ task: row.task, status: row.status }, row.count);
+      for (const row of (await readLedger()).runs)
+        this.set({ task: row.task, status: row.status }, row.count);
     },
   });
   new client.Gauge({
@@ -64,7 +70,14 @@ export function createMetrics(ctx: Pick<ApiContext, 'db' | 'queues'>) {
     async collect() {
       this.reset();
       for (const queue of [ctx.queues.tasks, ctx.queues.notifications]) {
-        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children');
+        const counts = await queue.getJobCounts(
+          'waiting',
+          'active',
+          'delayed',
+          'failed',
+          'prioritized',
+          'waiting-children',
+        );
         for (const [state, count] of Object.entries(counts)) this.set({ queue: queue.name, state }, count);
       }
     },

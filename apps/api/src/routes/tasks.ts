@@ -12,7 +12,12 @@ const submitSchema = z.object({
   input: z.unknown().optional(),
   options: z
     .object({
-      delay: z.number().int().min(0).max(30 * 24 * 3_600_000).optional(),
+      delay: z
+        .number()
+        .int()
+        .min(0)
+        .max(30 * 24 * 3_600_000)
+        .optional(),
       priority: z.number().int().min(1).max(2_097_152).optional(),
       attempts: z.number().int().min(1).max(MAX_TASK_ATTEMPTS).optional(),
     })
@@ -41,12 +46,23 @@ export function tasksRouter(ctx: ApiContext): Router {
   router.get('/tasks', async (req, res) => {
     const query = listSchema.parse(req.query);
     const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
-    if (cursor === null) throw new AppError(400, 'invalid_request', 'The cursor is not valid', [{ field: 'cursor', message: 'not a cursor this API returned' }]);
+    if (cursor === null)
+      throw new AppError(400, 'invalid_request', 'The cursor is not valid', [
+        { field: 'cursor', message: 'not a cursor this API returned' },
+      ]);
     const runs = await ctx.db.tenant.taskRun.findMany({
       where: {
         ...(query.status ? { status: query.status as RunStatus } : {}),
         ...(cursor
-          ? { OR: [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { lt: cursor.id } }] }
+          ? {
+              // The bound on createdAt alone is what the index can seek to; the OR only breaks ties.
+              // Without it a deep cursor walks every newer run of the organization first.
+              createdAt: { lte: cursor.createdAt },
+              OR: [
+                { createdAt: { lt: cursor.createdAt } },
+                { createdAt: cursor.createdAt, id: { lt: cursor.id } },
+              ],
+            }
           : {}),
       },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
@@ -54,7 +70,10 @@ export function tasksRouter(ctx: ApiContext): Router {
     });
     const page = runs.slice(0, query.limit);
     const last = page.at(-1);
-    res.json({ data: page.map((run) => runView(run)), nextCursor: runs.length > query.limit && last ? encodeCursor(last) : null });
+    res.json({
+      data: page.map((run) => runView(run)),
+      nextCursor: runs.length > query.limit && last ? encodeCursor(last) : null,
+    });
   });
 
   router.get('/tasks/:id', async (req, res) => {
@@ -78,7 +97,8 @@ export function tasksRouter(ctx: ApiContext): Router {
       throw new AppError(409, 'already_finished', `The run has already ended (${run.status})`);
     }
     const outcome = await ctx.client.cancel(id, auth);
-    if (outcome === 'already-finished') throw new AppError(409, 'already_finished', 'The run has already ended');
+    if (outcome === 'already-finished')
+      throw new AppError(409, 'already_finished', 'The run has already ended');
     res.status(202).json({ id, status: outcome === 'cancelled' ? 'cancelled' : 'cancelling' });
   });
 
