@@ -16,6 +16,7 @@ import {
 } from '@herald/core';
 import { createDeliveryRouter } from './deliver-by-channel';
 import { startHealthServer } from './health-server';
+import { createWorkerMetrics } from './worker-metrics';
 
 export interface WorkerAppOptions {
   config: Config;
@@ -39,6 +40,7 @@ export async function startWorkerApp(options: WorkerAppOptions) {
   const connection = createRedisConnection(config);
   const queues = createQueues(connection, queuePrefix(config), options.telemetry);
   const ledger = new RunLedger(db.pool);
+  const metrics = createWorkerMetrics();
 
   const taskWorker = roles.tasks
     ? startTaskWorker({
@@ -63,10 +65,10 @@ export async function startWorkerApp(options: WorkerAppOptions) {
         policy: retentionPolicyOf(config),
       })
     : null;
-  const email = roles.notifications ? await createDeliveryRouter({ config, db, logger }) : null;
+  const email = roles.notifications ? await createDeliveryRouter({ config, db, logger, metrics }) : null;
   const notificationWorker = email
     ? startNotificationWorker({
-        deliver: email.deliver,
+        deliver: metrics.countDeliveries(email.deliver),
         sendDigest: email.sendDigest,
         queues,
         connection,
@@ -79,8 +81,10 @@ export async function startWorkerApp(options: WorkerAppOptions) {
     : null;
 
   const healthPort = options.healthPort ?? config.WORKER_HEALTH_PORT;
+  for (const worker of [taskWorker?.worker, notificationWorker?.worker])
+    if (worker) metrics.watchWorker(worker);
   const health = healthPort
-    ? startHealthServer(healthPort, () => checkDependencies(connection, db.pool), logger)
+    ? startHealthServer(healthPort, () => checkDependencies(connection, db.pool), logger, metrics.registry)
     : null;
   logger.info(
     { concurrency: config.WORKER_CONCURRENCY, tasks: registry.names(), prefix: queues.prefix },
