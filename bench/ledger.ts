@@ -94,6 +94,63 @@ try {
     ),
   );
 
+  const { rows: sizes } = await pool.query<{ runs: string; deliveries: string }>(
+    `SELECT pg_total_relation_size('"TaskRun"') AS runs, pg_total_relation_size('"NotificationDelivery"') AS deliveries`,
+  );
+  const bytesPerRun = Number(sizes[0]!.runs) / runs;
+  const bytesPerDelivery = Number(sizes[0]!.deliveries) / runs;
+
+  // The triggers' cost on the ledger's own write shape: single-row statements from 8 connections
+  // at once (the worst case for the counter rows), with the triggers and without.
+  const writeRate = async (label: string) => {
+    const total = 4_000;
+    const began = performance.now();
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, worker) => {
+        for (let i = worker; i < total; i += 8) {
+          await pool.query(
+            `INSERT INTO "TaskRun" (id, "organizationId", "userId", task, input, status) VALUES ($1, $2, $3, 'tests.execute', '{}', 'queued')`,
+            [`${label}-${i}`, org.id, user.id],
+          );
+          await pool.query(`UPDATE "TaskRun" SET status = 'succeeded', "finishedAt" = now() WHERE id = $1`, [
+            `${label}-${i}`,
+          ]);
+        }
+      }),
+    );
+    return total / ((performance.now() - began) / 1000);
+  };
+  // And as the run ledger writes: 100 runs a statement (its batcher), ended 100 at a time.
+  const batchedRate = async (label: string) => {
+    const total = 20_000;
+    const began = performance.now();
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, worker) => {
+        for (let from = worker * 100; from < total; from += 400) {
+          const ids = Array.from({ length: 100 }, (_, i) => `${label}-${from + i}`);
+          await pool.query(
+            `INSERT INTO "TaskRun" (id, "organizationId", "userId", task, input, status)
+             SELECT id, $2, $3, 'tests.execute', '{}', 'queued' FROM unnest($1::text[]) AS id`,
+            [ids, org.id, user.id],
+          );
+          await pool.query(
+            `UPDATE "TaskRun" SET status = 'succeeded', "finishedAt" = now() WHERE id = ANY($1::text[])`,
+            [ids],
+          );
+        }
+      }),
+    );
+    return total / ((performance.now() - began) / 1000);
+  };
+  // Without first, then with: the order the figures would favour if the machine warmed up.
+  await pool.query('ALTER TABLE "TaskRun" DISABLE TRIGGER USER');
+  const withoutTriggers = await writeRate('without');
+  const batchedWithout = await batchedRate('batched-without');
+  await pool.query('ALTER TABLE "TaskRun" ENABLE TRIGGER USER');
+  await pool.query(`DELETE FROM "TaskRun" WHERE id LIKE '%without-%'`);
+  const withTriggers = await writeRate('with');
+  const batchedWith = await batchedRate('batched-with');
+
   startedAt = performance.now();
   const report = await pruneLedger(
     pool,
@@ -112,6 +169,11 @@ try {
       `  GET /api/tasks deep cursor (SQL)        ${f(deep)}`,
       `  deep cursor without the bound (before)  ${f(deepBefore)}`,
       `  GET /api/tasks/:id (SQL)                ${f(detail)}`,
+      `  size: ${Math.round(bytesPerRun)} B a run, ${Math.round(bytesPerDelivery)} B a delivery (table + indexes, empty input/result)`,
+      `  runs written and ended one statement at a time, 8 connections: ${Math.round(withTriggers)}/s with the count triggers,` +
+        ` ${Math.round(withoutTriggers)}/s without`,
+      `  runs written and ended 100 a statement, 4 connections: ${Math.round(batchedWith)}/s with the count triggers,` +
+        ` ${Math.round(batchedWithout)}/s without`,
       `  prune: ${report.runs} runs + ${report.deliveries} deliveries in ${pruneSeconds.toFixed(1)} s` +
         ` (${Math.round((report.runs + report.deliveries) / pruneSeconds)} rows/s, 1000-row batches, 20 ms pauses)`,
     ].join('\n') + '\n',
