@@ -151,12 +151,11 @@ try {
   const withTriggers = await writeRate('with');
   const batchedWith = await batchedRate('batched-with');
 
+  // The prune, with the batched writes running beside it while it lasts.
   startedAt = performance.now();
-  const report = await pruneLedger(
-    pool,
-    { runRetentionDays: 30, deliveryRetentionDays: 30 },
-    { pauseMs: 20 },
-  );
+  const pruning = pruneLedger(pool, { runRetentionDays: 30, deliveryRetentionDays: 30 }, { pauseMs: 20 });
+  const batchedDuringPrune = await batchedRate('during-prune');
+  const report = await pruning;
   const pruneSeconds = (performance.now() - startedAt) / 1000;
 
   const f = (t: { p50: number; p99: number }) => `p50 ${t.p50.toFixed(2)} ms, p99 ${t.p99.toFixed(2)} ms`;
@@ -173,7 +172,7 @@ try {
       `  runs written and ended one statement at a time, 8 connections: ${Math.round(withTriggers)}/s with the count triggers,` +
         ` ${Math.round(withoutTriggers)}/s without`,
       `  runs written and ended 100 a statement, 4 connections: ${Math.round(batchedWith)}/s with the count triggers,` +
-        ` ${Math.round(batchedWithout)}/s without`,
+        ` ${Math.round(batchedWithout)}/s without, ${Math.round(batchedDuringPrune)}/s with them while the prune runs`,
       `  prune: ${report.runs} runs + ${report.deliveries} deliveries in ${pruneSeconds.toFixed(1)} s` +
         ` (${Math.round((report.runs + report.deliveries) / pruneSeconds)} rows/s, 1000-row batches, 20 ms pauses)`,
     ].join('\n') + '\n',
