@@ -10,6 +10,7 @@ import { demoCommand } from './commands/demo';
 import { migrateCommand } from './commands/migrate';
 import { openapiCommand } from './commands/openapi';
 import { orgCreateCommand, orgListCommand } from './commands/org';
+import { pruneCommand } from './commands/prune';
 import { seedCommand } from './commands/seed';
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './commands/token';
 import { userCreateCommand, userListCommand } from './commands/user';
@@ -25,6 +26,7 @@ const COMMANDS: Command[] = [
   tokenCreateCommand,
   tokenListCommand,
   tokenRevokeCommand,
+  pruneCommand,
   demoCommand,
   withStackCommand,
   openapiCommand,

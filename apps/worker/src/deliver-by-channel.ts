@@ -4,18 +4,21 @@ import type { Database } from '@herald/db';
 import type { DeliverFn } from '@herald/core';
 import { ChannelService } from '@herald/channels';
 import { createEmailDelivery } from './email-delivery';
+import type { WorkerMetrics } from './worker-metrics';
 
 /** Routes each delivery to its channel: e-mail, or a webhook channel (Slack, PagerDuty). */
 export async function createDeliveryRouter({
   config,
   db,
   logger,
+  metrics,
 }: {
   config: Config;
   db: Database;
   logger: Logger;
+  metrics?: WorkerMetrics;
 }) {
-  const email = await createEmailDelivery({ config, db, logger });
+  const email = await createEmailDelivery({ config, db, logger, metrics });
   const channels = new ChannelService(db, {
     frontendUrl: config.FRONTEND_URL,
     logger,

@@ -2,16 +2,34 @@ import type { Logger } from 'pino';
 import type { Config } from '@herald/config';
 import type { Database } from '@herald/db';
 import type { DeliverFn, SendDigestFn } from '@herald/core';
-import { createSmtpTransport, DigestSender, EmailService, TemplateRenderer, type EmailServiceOptions } from '@herald/email';
+import {
+  createSmtpTransport,
+  DigestSender,
+  EmailService,
+  TemplateRenderer,
+  type EmailServiceOptions,
+} from '@herald/email';
+import type { WorkerMetrics } from './worker-metrics';
 
 /**
  * The e-mail channel of the notification worker. Templates are compiled here, at start, so a
  * broken template stops the worker now instead of failing mail later.
  */
-export async function createEmailDelivery({ config, db, logger }: { config: Config; db: Database; logger: Logger }) {
+export async function createEmailDelivery({
+  config,
+  db,
+  logger,
+  metrics,
+}: {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  metrics?: WorkerMetrics;
+}) {
   const renderer = new TemplateRenderer();
   await renderer.compileAll();
-  const transport = config.smtp ? createSmtpTransport(config.smtp) : null;
+  const smtp = config.smtp ? createSmtpTransport(config.smtp) : null;
+  const transport = smtp && metrics ? metrics.timeTransport(smtp) : smtp;
   const options: EmailServiceOptions = {
     db,
     renderer,
@@ -29,7 +47,10 @@ export async function createEmailDelivery({ config, db, logger }: { config: Conf
   const digests = new DigestSender(options);
   const deliver: DeliverFn = (deliveryId, attempt) => service.deliver(deliveryId, attempt);
   const sendDigest: SendDigestFn = (digest, attempt) =>
-    digests.send({ digestKey: digest.key, organizationId: digest.organizationId, userId: digest.userId }, attempt);
+    digests.send(
+      { digestKey: digest.key, organizationId: digest.organizationId, userId: digest.userId },
+      attempt,
+    );
   return {
     deliver,
     sendDigest,

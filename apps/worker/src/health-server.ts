@@ -1,14 +1,22 @@
 import http from 'node:http';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 
 export type ReadinessCheck = () => Promise<Record<string, boolean>>;
 
 /**
  * The worker takes no traffic; this small server answers Kubernetes' probes: /healthz while
- * the process runs, /readyz while Redis and PostgreSQL answer.
+ * the process runs, /readyz while Redis and PostgreSQL answer; and Prometheus at /metrics.
  */
-export function startHealthServer(port: number, isReady: ReadinessCheck, logger: Logger) {
+export function startHealthServer(port: number, isReady: ReadinessCheck, logger: Logger, metrics?: Registry) {
   const server = http.createServer((req, res) => {
+    if (req.url === '/metrics' && metrics) {
+      metrics
+        .metrics()
+        .then((text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text))
+        .catch(() => res.writeHead(500).end());
+      return;
+    }
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;

@@ -8,13 +8,16 @@ import {
   createQueues,
   createRedisConnection,
   queuePrefix,
+  retentionPolicyOf,
   RunLedger,
+  startMaintenance,
   startNotificationWorker,
   startTaskWorker,
   type TaskRegistry,
 } from '@herald/core';
 import { createDeliveryRouter } from './deliver-by-channel';
 import { startHealthServer } from './health-server';
+import { createWorkerMetrics } from './worker-metrics';
 
 export interface WorkerAppOptions {
   config: Config;
@@ -40,6 +43,7 @@ export async function startWorkerApp(options: WorkerAppOptions) {
   connection.on('error', onError('redis connection'));
   const queues = createQueues(connection, queuePrefix(config), options.telemetry, onError);
   const ledger = new RunLedger(db.pool);
+  const metrics = createWorkerMetrics();
 
   const taskWorker = roles.tasks
     ? startTaskWorker({
@@ -55,10 +59,20 @@ export async function startWorkerApp(options: WorkerAppOptions) {
         onError: onError('task worker'),
       })
     : null;
-  const email = roles.notifications ? await createDeliveryRouter({ config, db, logger }) : null;
+  // The ledger prune rides with the task role: a job scheduler on the maintenance queue, one pass at a time.
+  const maintenance = roles.tasks
+    ? await startMaintenance({
+        connection,
+        prefix: queues.prefix,
+        pool: db.pool,
+        logger,
+        policy: retentionPolicyOf(config),
+      })
+    : null;
+  const email = roles.notifications ? await createDeliveryRouter({ config, db, logger, metrics }) : null;
   const notificationWorker = email
     ? startNotificationWorker({
-        deliver: email.deliver,
+        deliver: metrics.countDeliveries(email.deliver),
         sendDigest: email.sendDigest,
         queues,
         connection,
@@ -72,8 +86,10 @@ export async function startWorkerApp(options: WorkerAppOptions) {
     : null;
 
   const healthPort = options.healthPort ?? config.WORKER_HEALTH_PORT;
+  for (const worker of [taskWorker?.worker, notificationWorker?.worker])
+    if (worker) metrics.watchWorker(worker);
   const health = healthPort
-    ? startHealthServer(healthPort, () => checkDependencies(connection, db.pool, queues.prefix), logger)
+    ? startHealthServer(healthPort, () => checkDependencies(connection, db.pool, queues.prefix), logger, metrics.registry)
     : null;
   logger.info(
     { concurrency: config.WORKER_CONCURRENCY, tasks: registry.names(), prefix: queues.prefix },
@@ -86,7 +102,11 @@ export async function startWorkerApp(options: WorkerAppOptions) {
     /** Drains in-flight jobs within the grace period, then releases every connection. */
     async close(graceMs = config.SHUTDOWN_GRACE_MS): Promise<void> {
       health?.close();
-      await Promise.all([taskWorker?.close(graceMs), notificationWorker?.close(graceMs)]);
+      await Promise.all([
+        taskWorker?.close(graceMs),
+        notificationWorker?.close(graceMs),
+        maintenance?.close(),
+      ]);
       await email?.close();
       await queues.close();
       connection.disconnect();

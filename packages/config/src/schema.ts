@@ -113,6 +113,18 @@ export const envSchema = z.object({
    * (a receiver on the cluster's own network). Off: tenants cannot make the worker call inside it.
    */
   CHANNEL_ALLOW_PRIVATE_URLS: booleanFlag.default(false),
+  /** Finished runs older than this many days are removed with their deliveries (the maintenance queue). */
+  RUN_RETENTION_DAYS: z.coerce
+    .number({ message: 'expected a number of days' })
+    .int()
+    .min(1)
+    .max(36_500)
+    .default(30),
+  /** Ended deliveries older than this many days are removed; unset: RUN_RETENTION_DAYS. Never outlive their run. */
+  DELIVERY_RETENTION_DAYS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number({ message: 'expected a number of days' }).int().min(1).max(36_500).optional(),
+  ),
   TEST_EMAIL_RATE_LIMIT: z.coerce.number().int().min(1).default(5),
   TEST_EMAIL_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
 

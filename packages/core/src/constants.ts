@@ -34,6 +34,14 @@ export const RUN_SWEEP_INTERVAL_MS = 30_000;
 export const KEEP_COMPLETED_JOBS = { age: 3_600, count: 2_000 };
 export const KEEP_FAILED_JOBS = { age: 7 * 24 * 3_600, count: 10_000 };
 
+/** Queue of Herald's own housekeeping jobs (the ledger prune). */
+export const MAINTENANCE_QUEUE = 'maintenance';
+/** How often the maintenance queue's job scheduler prunes the ledger. */
+export const PRUNE_INTERVAL_MS = 15 * 60_000;
+/** Rows per prune statement, and the pause between two, so the ledger's writers never queue behind it. */
+export const PRUNE_BATCH_SIZE = 1_000;
+export const PRUNE_BATCH_PAUSE_MS = 20;
+
 /** A BullMQ job whose lock lapses this many times is failed as stalled. */
 export const MAX_STALLED_COUNT = 2;
 

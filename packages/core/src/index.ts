@@ -64,3 +64,12 @@ export { convertAwsCron, looksLikeAwsCron, AwsCronError } from './aws-cron';
 export { alertPolicy, decideAlert, type AlertPolicy, type AlertDecision } from './alert-policy';
 export { endRunWithAlertPolicy } from './alert-ledger';
 export { STATE_HANDLER_TIMEOUT_MS } from './call-state-handlers';
+export {
+  pruneLedger,
+  planPrune,
+  retentionPolicyOf,
+  type PruneReport,
+  type PruneOptions,
+  type RetentionPolicy,
+} from './retention';
+export { startMaintenance, pruneLedgerExclusively, PRUNE_SCHEDULER_ID, PRUNE_JOB } from './maintenance';

@@ -30,6 +30,9 @@ export function tasksRouter(ctx: ApiContext): Router {
         ...(query.status ? { status: query.status satisfies RunStatus } : {}),
         ...(cursor
           ? {
+              // The bound on createdAt alone is what the index can seek to; the OR only breaks ties.
+              // Without it a deep cursor walks every newer run of the organization first.
+              createdAt: { lte: cursor.createdAt },
               OR: [
                 { createdAt: { lt: cursor.createdAt } },
                 { createdAt: cursor.createdAt, id: { lt: cursor.id } },
