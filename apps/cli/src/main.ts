@@ -11,7 +11,7 @@ import { migrateCommand } from './commands/migrate';
 import { orgCreateCommand, orgListCommand } from './commands/org';
 import { seedCommand } from './commands/seed';
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './commands/token';
-import { userCreateCommand, userListCommand } from './commands/user';
+import { userCreateCommand, userListCommand, userUpdateCommand } from './commands/user';
 import { withStackCommand } from './commands/with-stack';
 
 const COMMANDS: Command[] = [
@@ -21,6 +21,7 @@ const COMMANDS: Command[] = [
   orgListCommand,
   userCreateCommand,
   userListCommand,
+  userUpdateCommand,
   tokenCreateCommand,
   tokenListCommand,
   tokenRevokeCommand,
