@@ -34,7 +34,9 @@ export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  REDIS_URL: urlWithProtocols(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').default('redis://127.0.0.1:6379'),
+  REDIS_URL: urlWithProtocols(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').default(
+    'redis://127.0.0.1:6379',
+  ),
   /** Prefix of every BullMQ key. Wrapped in {braces} on a Redis Cluster so a queue's keys share a slot. */
   QUEUE_PREFIX: z
     .string()
@@ -66,7 +68,10 @@ export const envSchema = z.object({
     emptyAsUndefined,
     z
       .string()
-      .regex(/^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/, 'expected a domain name, e.g. example.com')
+      .regex(
+        /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/,
+        'expected a domain name, e.g. example.com',
+      )
       .optional(),
   ),
   DKIM_SELECTOR: z.preprocess(
@@ -80,7 +85,25 @@ export const envSchema = z.object({
   DKIM_PRIVATE_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
   DKIM_PRIVATE_KEY_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
 
-  FRONTEND_URL: urlWithProtocols(['http:', 'https:'], 'https://app.example.com').default('http://localhost:3000'),
+  /** A team's own web app: "View results" then links to `<FRONTEND_URL>/runs/:id` instead of the console. */
+  FRONTEND_URL: z.preprocess(
+    emptyAsUndefined,
+    urlWithProtocols(['http:', 'https:'], 'https://app.example.com').optional(),
+  ),
+  /** Public base URL of the console (served by the API under /app); PUBLIC_API_URL when unset. */
+  CONSOLE_URL: z.preprocess(
+    emptyAsUndefined,
+    urlWithProtocols(['http:', 'https:'], 'https://herald.example.com').optional(),
+  ),
+  /** How long a console sign-in lasts. */
+  CONSOLE_SESSION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(168),
+  /** How long a mail's "View results" link opens its run without signing in. */
+  CONSOLE_RUN_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** Public base URL of the API, used for unsubscribe links. */
   PUBLIC_API_URL: urlWithProtocols(['http:', 'https:'], 'https://herald.example.com').optional(),
   /** Signs unsubscribe links. Required in production. */

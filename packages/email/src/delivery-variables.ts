@@ -22,6 +22,8 @@ export function buildDeliveryVariables(input: {
   owner: Pick<User, 'name'>;
   phase: string;
   frontendUrl: string;
+  /** This run's own link (the console's signed one); "View results" points here when set. */
+  resultsUrl?: string;
   /** What was decided when the delivery was written (an alert's kind, how long it was failing). */
   context?: unknown;
 }): TemplateVariables {
@@ -37,13 +39,17 @@ export function buildDeliveryVariables(input: {
     completed_at: run.finishedAt ?? undefined,
     error_message: errorMessageOf(run.error),
     frontend_url: frontendUrl,
+    results_url: input.resultsUrl,
   };
 }
 
 /** One sentence that explains this mail when the status alone does not: a retry, a recovery. */
 function noticeFor(run: TaskRun, phase: string, context: unknown): string | undefined {
   if (phase === 'retrying') {
-    const next = isRecord(run.error) && typeof run.error.nextAttemptAt === 'string' ? new Date(run.error.nextAttemptAt) : null;
+    const next =
+      isRecord(run.error) && typeof run.error.nextAttemptAt === 'string'
+        ? new Date(run.error.nextAttemptAt)
+        : null;
     const due = next && !Number.isNaN(next.getTime()) ? formatUtc(next) : undefined;
     return `Attempt ${run.attempts} of ${run.maxAttempts} failed${due ? `; the next attempt is due at ${due}` : '; it will be tried again'}.`;
   }

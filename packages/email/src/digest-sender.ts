@@ -8,6 +8,7 @@ import type { EmailRenderer, DeliverAttempt, DeliveryOutcome, EmailServiceOption
 import { automaticMailHeaders, brandingOf } from './mail-parts';
 import { classifySendError } from './send-errors';
 import type { Transport } from './transport';
+import { runLinkUrl } from './run-link-token';
 import { createUnsubscribeToken, unsubscribeUrl } from './unsubscribe-token';
 
 const PLACEHOLDER_ADDRESS = /@placeholder\./i;
@@ -108,6 +109,14 @@ export class DigestSender {
         runs: held.map(({ run, phase }) => ({
           task_name: run.task,
           task_id: run.id,
+          url: this.config.runLinkDays
+            ? runLinkUrl(
+                this.config.frontendUrl,
+                { runId: run.id, organizationId: run.organizationId },
+                this.config.secret,
+                this.config.runLinkDays,
+              )
+            : undefined,
           status: phase,
           execution_time:
             run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : undefined,

@@ -37,6 +37,13 @@ export {
   type UnsubscribeScope,
 } from './unsubscribe-token';
 export {
+  createRunLinkToken,
+  verifyRunLinkToken,
+  runLinkUrl,
+  type RunLinkScope,
+  type RunLinkCheck,
+} from './run-link-token';
+export {
   getPreferences,
   updatePreferences,
   unsubscribe,

@@ -183,7 +183,9 @@ export function prepareVariables(
     failed_tests_more: Math.max(0, failedList.length - MAX_LISTED_FAILED_TESTS) || undefined,
     failed_box_color: testsFailed > 0 ? RED.color : GREY.color,
     failed_box_background: testsFailed > 0 ? RED.background : GREY.background,
-    action_url: resultsUrl(frontendUrl, { testRunId: vars.test_run_id, taskId: vars.task_id }),
+    action_url:
+      toHttpUrl(vars.results_url) ??
+      resultsUrl(frontendUrl, { testRunId: vars.test_run_id, taskId: vars.task_id }),
     runs,
     runs_url: runs && frontendUrl ? `${frontendUrl}/runs` : undefined,
     runs_summary: runs
