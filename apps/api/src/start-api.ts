@@ -3,8 +3,16 @@ import type { Telemetry } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '@herald/config';
 import { createDatabase } from '@herald/db';
-import { createQueues, createRedisConnection, queuePrefix, RunLedger, ScheduleManager, TaskClient, type TaskRegistry } from '@herald/core';
-import { TemplateRenderer } from '@herald/email';
+import {
+  createQueues,
+  createRedisConnection,
+  queuePrefix,
+  RunLedger,
+  ScheduleManager,
+  TaskClient,
+  type TaskRegistry,
+} from '@herald/core';
+import { createTransportFromConfig, TemplateRenderer } from '@herald/email';
 import type { ApiContext } from './api-context';
 import { createApp } from './app';
 
@@ -17,7 +25,12 @@ export interface ApiOptions {
 }
 
 /** Builds everything the API needs, once; close() releases it. */
-export async function createApiContext({ config, logger, registry, telemetry }: ApiOptions): Promise<ApiContext & { close(): Promise<void> }> {
+export async function createApiContext({
+  config,
+  logger,
+  registry,
+  telemetry,
+}: ApiOptions): Promise<ApiContext & { close(): Promise<void> }> {
   const db = createDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
   // Fail fast while Redis is down: a request gets a 503 instead of hanging.
   const redis = createRedisConnection(config, { forWorker: false });
@@ -26,6 +39,7 @@ export async function createApiContext({ config, logger, registry, telemetry }: 
   const client = new TaskClient(registry, new RunLedger(db.pool), queues, redis);
   const renderer = new TemplateRenderer();
   await renderer.compileAll();
+  const transport = createTransportFromConfig(config);
   return {
     config,
     logger,
@@ -36,7 +50,9 @@ export async function createApiContext({ config, logger, registry, telemetry }: 
     client,
     schedules: new ScheduleManager(registry, queues, db),
     renderer,
+    transport,
     async close() {
+      await transport?.close();
       await queues.close();
       redis.disconnect();
       await db.close();

@@ -58,7 +58,7 @@ export {
   type DeliverAttempt,
   type DeliveryOutcome,
 } from './email-service';
-export { buildDeliveryVariables } from './delivery-variables';
+export { buildDeliveryVariables, errorMessageOf } from './delivery-variables';
 export { emailSettingsFromConfig, createTransportFromConfig } from './from-config';
 export {
   TransientDeliveryError,
