@@ -88,10 +88,20 @@ export const demoCommand: Command = {
       const herald = await startHerald(stack, context, serve ? context.config.PORT : 0);
       let tour: Awaited<ReturnType<typeof runDemoTour>>;
       try {
-        tour = await runDemoTour({ apiUrl: herald.url, token: seeded.token.token, inboxUrl: stack.smtp?.inboxUrl });
+        tour = await runDemoTour({
+          apiUrl: herald.url,
+          token: seeded.token.token,
+          inboxUrl: stack.smtp?.inboxUrl,
+        });
         if (serve) {
-          log.info({ api: herald.url, inbox: stack.smtp?.inboxUrl }, 'Herald is running; press Ctrl-C to stop');
+          log.info(
+            { api: herald.url, inbox: stack.smtp?.inboxUrl },
+            'Herald is running; press Ctrl-C to stop',
+          );
           process.stderr.write(`\n${curlExamples(herald.url, seeded.token.token)}\n`);
+          process.stderr.write(
+            `\nConsole: ${herald.url}/app (sign in as ${seeded.user.email}; the link arrives in the inbox${stack.smtp?.inboxUrl ? ` at ${stack.smtp.inboxUrl}` : ''})\n`,
+          );
           await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
         }
       } finally {
