@@ -208,6 +208,50 @@ describe('console pages and isolation', () => {
     expect((await anonymous.get(`/app/runs/${acmeRun}?token=${token.slice(0, -2)}xx`)).status).toBe(400);
   });
 
+  it("lists a chord's children with their status, each linking to its page", async () => {
+    const submitted = await stack.call(acme, 'POST', '/api/flows', {
+      tasks: [
+        { task: 'tests.execute', input: { testId: 'a', name: 'Login works' } },
+        { task: 'tests.execute', input: { testId: 'b', name: 'Checkout works', outcome: 'fail' } },
+      ],
+      callback: {
+        task: 'tests.collect_results',
+        input: { test_set_name: 'Console chord', test_run_id: 'tr-7' },
+      },
+    });
+    const { id, children } = (await submitted.json()) as { id: string; children: string[] };
+    await vi.waitFor(
+      async () =>
+        expect(
+          ((await (await stack.call(acme, 'GET', `/api/tasks/${id}`)).json()) as { status: string }).status,
+        ).toBe('succeeded'),
+      { timeout: 20_000, interval: 100 },
+    );
+    // Another member of the same organization (each address has its own sign-in limit).
+    await createUser(stack.testDb.db, { organizationId: acme.organizationId, email: 'grace@acme.test' });
+    const browser = client();
+    await signIn(browser, stack.inbox, 'grace@acme.test');
+    const html = await (await browser.get(`/app/runs/${id}`)).text();
+    expect(html).toContain('Chord children');
+    for (const child of children) expect(html).toContain(`href="/app/runs/${child}"`);
+    const child = await browser.get(`/app/runs/${children[0]}`);
+    expect(child.status).toBe(200);
+    expect(await child.text()).toContain(`href="/app/runs/${id}"`);
+    // Without FRONTEND_URL, even a result naming a test run links to the console's run page.
+    await vi.waitFor(
+      () => expect(stack.inbox.messages.some((mail) => mail.subject.includes('Console chord'))).toBe(true),
+      { timeout: 10_000 },
+    );
+    const mail = stack.inbox.messages.find((entry) => entry.subject.includes('Console chord'))!;
+    expect(
+      (
+        await client().get(
+          consolePathIn(mail.text, new RegExp(`https?://\\S+?(/app/runs/${id}\\?token=[\\w.-]+)`)),
+        )
+      ).status,
+    ).toBe(200);
+  });
+
   it('serves htmx and the stylesheet from Herald itself', async () => {
     const htmx = await fetch(`${stack.api.url}/app/static/htmx.min.js`);
     expect(htmx.status).toBe(200);
