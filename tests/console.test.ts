@@ -252,6 +252,34 @@ describe('console pages and isolation', () => {
     ).toBe(200);
   });
 
+  it("lists and deletes the organization's schedules; another organization's is a 404", async () => {
+    const schedule = (tenant: Tenant, name: string) =>
+      stack.call(tenant, 'POST', '/api/schedules', {
+        name,
+        task: 'reports.build',
+        input: { report_name: name },
+        cron: '0 3 * * *',
+      });
+    expect((await schedule(acme, 'nightly')).status).toBe(201);
+    expect((await schedule(globex, 'theirs')).status).toBe(201);
+    await createUser(stack.testDb.db, { organizationId: acme.organizationId, email: 'sched@acme.test' });
+    const browser = client();
+    await signIn(browser, stack.inbox, 'sched@acme.test');
+    const page = await (await browser.get('/app/schedules')).text();
+    expect(page).toContain('nightly');
+    expect(page).not.toContain('theirs');
+    const csrf = await browser.csrf('/app/schedules');
+    expect((await browser.post('/app/schedules/theirs/delete', { _csrf: csrf })).status).toBe(404);
+    expect((await browser.post('/app/schedules/nightly/delete', {})).status).toBe(403);
+    expect((await browser.post('/app/schedules/nightly/delete', { _csrf: csrf })).status).toBe(303);
+    expect(
+      await stack.testDb.db.prisma.schedule.count({ where: { organizationId: acme.organizationId } }),
+    ).toBe(0);
+    expect(
+      await stack.testDb.db.prisma.schedule.count({ where: { organizationId: globex.organizationId } }),
+    ).toBe(1);
+  });
+
   it('serves htmx and the stylesheet from Herald itself', async () => {
     const htmx = await fetch(`${stack.api.url}/app/static/htmx.min.js`);
     expect(htmx.status).toBe(200);

@@ -4,6 +4,7 @@ import express, { Router } from 'express';
 import type { ApiContext } from '../api-context';
 import { preferencesPageRouter } from './preferences';
 import { runsRouter } from './runs';
+import { schedulesPageRouter } from './schedules';
 import { loadSession, navOf, sessionOf } from './session';
 import { signInRouter } from './sign-in';
 import { ConsoleViews, PUBLIC_DIR } from './views';
@@ -30,6 +31,7 @@ export function consoleRouter(ctx: ApiContext): Router {
   router.use(signInRouter(ctx, views));
   router.use(runsRouter(ctx, views));
   router.use(preferencesPageRouter(ctx, views));
+  router.use(schedulesPageRouter(ctx, views));
   router.use((_req, res) => {
     const session = sessionOf(res);
     views.message(res, 404, {
