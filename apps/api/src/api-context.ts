@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '@herald/config';
 import type { Database } from '@herald/db';
 import type { HeraldQueues, RedisConnection, ScheduleManager, TaskClient, TaskRegistry } from '@herald/core';
-import type { TemplateRenderer } from '@herald/email';
+import type { TemplateRenderer, Transport } from '@herald/email';
 
 /** What the routes need; built once by startApi, or by a test. */
 export interface ApiContext {
@@ -15,4 +15,6 @@ export interface ApiContext {
   client: TaskClient;
   schedules: ScheduleManager;
   renderer: TemplateRenderer;
+  /** Herald's SMTP transport (DKIM-signing when configured), for console sign-in mail; null when e-mail is off. */
+  transport: Transport | null;
 }

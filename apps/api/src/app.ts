@@ -4,6 +4,7 @@ import type { ApiContext } from './api-context';
 import { authenticate } from './auth';
 import { mountDashboard } from './dashboard';
 import { errorHandler, notFoundHandler } from './error-handler';
+import { CONSOLE_PATH, consoleRouter } from './console';
 import { createMetrics } from './metrics';
 import { mountOpenApi } from './openapi/mount-openapi';
 import { channelsRouter } from './routes/channels';
@@ -41,6 +42,7 @@ export function createApp(ctx: ApiContext): express.Express {
   app.use(unsubscribeRouter(ctx));
   mountDashboard(app, ctx);
   mountOpenApi(app, ctx.registry);
+  app.use(CONSOLE_PATH, consoleRouter(ctx));
 
   app.use('/api', express.json({ limit: BODY_LIMIT, strict: true }));
   app.use('/api', authenticate(ctx.db, ctx.logger));

@@ -13,7 +13,7 @@ import {
   TaskClient,
   type TaskRegistry,
 } from '@herald/core';
-import { TemplateRenderer } from '@herald/email';
+import { createTransportFromConfig, TemplateRenderer } from '@herald/email';
 import type { ApiContext } from './api-context';
 import { createApp } from './app';
 
@@ -41,6 +41,7 @@ export async function createApiContext({
   const client = new TaskClient(registry, new RunLedger(db.pool), queues, redis, { logger });
   const renderer = new TemplateRenderer();
   await renderer.compileAll();
+  const transport = createTransportFromConfig(config);
   return {
     config,
     logger,
@@ -51,7 +52,9 @@ export async function createApiContext({
     client,
     schedules: new ScheduleManager(registry, queues, db),
     renderer,
+    transport,
     async close() {
+      await transport?.close();
       await queues.close();
       redis.disconnect();
       await db.close();

@@ -72,6 +72,51 @@ describe('herald org, user and token', () => {
     expect(after.revokedAt).toBeInstanceOf(Date);
   });
 
+  it('gives users a console role: --admin on create, --role on update, a clear error for a bad role', async () => {
+    const organization = parseOneJson(
+      (await runHerald(['org', 'create', '--name', 'Roles', '--json'], inTestDb())).stdout,
+    );
+    const admin = parseOneJson(
+      (
+        await runHerald(
+          [
+            'user',
+            'create',
+            '--org',
+            String(organization.id),
+            '--email',
+            'a@roles.example',
+            '--admin',
+            '--json',
+          ],
+          inTestDb(),
+        )
+      ).stdout,
+    );
+    expect(admin.role).toBe('admin');
+    const member = parseOneJson(
+      (
+        await runHerald(
+          ['user', 'create', '--org', String(organization.id), '--email', 'm@roles.example', '--json'],
+          inTestDb(),
+        )
+      ).stdout,
+    );
+    expect(member.role).toBe('member');
+    const promoted = await runHerald(
+      ['user', 'update', '--user', String(member.id), '--role', 'admin', '--json'],
+      inTestDb(),
+    );
+    expect(promoted.code).toBe(0);
+    expect(parseOneJson(promoted.stdout)).toMatchObject({ id: member.id, role: 'admin' });
+    const bad = await runHerald(
+      ['user', 'update', '--user', String(member.id), '--role', 'owner'],
+      inTestDb(),
+    );
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--role: Role must be one of member, admin (got "owner")');
+  });
+
   it('prints exactly one JSON object with --json, logs going to stderr', async () => {
     const result = await runHerald(['org', 'list', '--json'], { ...inTestDb(), LOG_LEVEL: 'debug' });
     expect(result.code).toBe(0);

@@ -13,7 +13,7 @@ import { orgCreateCommand, orgListCommand } from './commands/org';
 import { pruneCommand } from './commands/prune';
 import { seedCommand } from './commands/seed';
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './commands/token';
-import { userCreateCommand, userListCommand } from './commands/user';
+import { userCreateCommand, userListCommand, userUpdateCommand } from './commands/user';
 import { withStackCommand } from './commands/with-stack';
 
 const COMMANDS: Command[] = [
@@ -23,6 +23,7 @@ const COMMANDS: Command[] = [
   orgListCommand,
   userCreateCommand,
   userListCommand,
+  userUpdateCommand,
   tokenCreateCommand,
   tokenListCommand,
   tokenRevokeCommand,

@@ -20,7 +20,7 @@ export async function createDeliveryRouter({
 }) {
   const email = await createEmailDelivery({ config, db, logger, metrics });
   const channels = new ChannelService(db, {
-    frontendUrl: config.FRONTEND_URL,
+    frontendUrl: config.resultsBaseUrl,
     logger,
     allowPrivateUrls: config.CHANNEL_ALLOW_PRIVATE_URLS,
   });

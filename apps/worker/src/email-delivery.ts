@@ -38,9 +38,10 @@ export async function createEmailDelivery({
     smtpProblem: config.smtpProblem,
     config: {
       from: config.SMTP_FROM,
-      frontendUrl: config.FRONTEND_URL,
+      frontendUrl: config.resultsBaseUrl,
       publicApiUrl: config.PUBLIC_API_URL,
       secret: config.HERALD_SECRET,
+      runLinkDays: config.linksToConsole ? config.CONSOLE_RUN_LINK_DAYS : undefined,
     },
   };
   const service = new EmailService(options);

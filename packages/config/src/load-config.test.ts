@@ -34,6 +34,23 @@ function messageOf(env: Record<string, string>): string {
 }
 
 describe('loadConfig', () => {
+  it("links runs to the console unless FRONTEND_URL names a team's own app", () => {
+    const local = loadConfig({ PORT: '3100' });
+    expect(local).toMatchObject({
+      CONSOLE_URL: 'http://localhost:3100',
+      resultsBaseUrl: 'http://localhost:3100/app',
+      linksToConsole: true,
+    });
+    expect(loadConfig({ PUBLIC_API_URL: 'https://herald.acme.com/' }).resultsBaseUrl).toBe(
+      'https://herald.acme.com/app',
+    );
+    expect(loadConfig({ CONSOLE_URL: 'https://console.acme.com' }).resultsBaseUrl).toBe(
+      'https://console.acme.com/app',
+    );
+    const own = loadConfig({ FRONTEND_URL: 'https://app.acme.com/' });
+    expect(own).toMatchObject({ resultsBaseUrl: 'https://app.acme.com', linksToConsole: false });
+  });
+
   it('works with nothing set, for local use', () => {
     const config = loadConfig({});
     expect(config.REDIS_URL).toBe('redis://127.0.0.1:6379');
@@ -111,6 +128,9 @@ describe('loadConfig', () => {
       );
       expect(messageOf({ ...PRODUCTION, FRONTEND_URL: 'http://localhost:3000' })).toMatch(
         /FRONTEND_URL: expected an https/,
+      );
+      expect(messageOf({ ...PRODUCTION, CONSOLE_URL: 'http://herald.acme.com' })).toMatch(
+        /CONSOLE_URL: expected an https/,
       );
       const { PUBLIC_API_URL: _unset, ...withoutApiUrl } = PRODUCTION;
       expect(messageOf(withoutApiUrl)).toMatch(/PUBLIC_API_URL: required in production/);

@@ -19,6 +19,14 @@ export interface SmtpConfig {
 export interface Config extends Env {
   HERALD_SECRET: string;
   PUBLIC_API_URL: string;
+  CONSOLE_URL: string;
+  /**
+   * Where "View results" and other run links point: FRONTEND_URL when a team has its own app,
+   * else the console (`<CONSOLE_URL>/app`). Links into it end in `/runs/:id`.
+   */
+  resultsBaseUrl: string;
+  /** True when run links go to the console: mail then carries a signed, expiring run token. */
+  linksToConsole: boolean;
   /** null when SMTP_HOST is missing or auth is half-configured: e-mail is then disabled. */
   smtp: SmtpConfig | null;
   /** The reason e-mail is disabled, when it is. */
@@ -45,10 +53,14 @@ const SECRET_VARIABLE = /PASSWORD|SECRET|TOKEN|KEY/;
 function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
   const variable = String(issue.path[0] ?? 'environment');
   const raw = env[variable];
-  if (raw !== undefined && SECRET_VARIABLE.test(variable)) return `${variable}: ${issue.message} (got ${raw.length} characters)`;
+  if (raw !== undefined && SECRET_VARIABLE.test(variable))
+    return `${variable}: ${issue.message} (got ${raw.length} characters)`;
   // A URL may carry a password (redis://:password@host): the message goes to logs, the password does not.
   const shown = raw?.replace(/:[^:@/\s]*@/g, ':***@');
-  const got = shown === undefined ? 'it is not set' : `got ${JSON.stringify(shown.length > 60 ? shown.slice(0, 57) + '...' : shown)}`;
+  const got =
+    shown === undefined
+      ? 'it is not set'
+      : `got ${JSON.stringify(shown.length > 60 ? shown.slice(0, 57) + '...' : shown)}`;
   return `${variable}: ${issue.message} (${got})`;
 }
 
@@ -64,7 +76,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (values.NODE_ENV === 'production') {
     const problems = productionProblems(values);
     if (!values.HERALD_SECRET)
-      problems.unshift({ variable: 'HERALD_SECRET', message: 'required in production to sign unsubscribe links (it is not set)' });
+      problems.unshift({
+        variable: 'HERALD_SECRET',
+        message: 'required in production to sign unsubscribe links (it is not set)',
+      });
     if (problems.length)
       throw new ConfigError(
         `Invalid configuration: ${problems.map((problem) => `${problem.variable}: ${problem.message}`).join('; ')}`,
@@ -83,10 +98,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   else if (values.SMTP_USER && !values.SMTP_PASSWORD) smtpProblem = 'SMTP_USER is set without SMTP_PASSWORD';
   else if (!values.SMTP_USER && values.SMTP_PASSWORD) smtpProblem = 'SMTP_PASSWORD is set without SMTP_USER';
 
+  const publicApiUrl = values.PUBLIC_API_URL ?? `http://localhost:${values.PORT}`;
+  const consoleUrl = (values.CONSOLE_URL ?? publicApiUrl).replace(/\/+$/, '');
   return {
     ...values,
     HERALD_SECRET: values.HERALD_SECRET ?? DEVELOPMENT_SECRET,
-    PUBLIC_API_URL: values.PUBLIC_API_URL ?? `http://localhost:${values.PORT}`,
+    PUBLIC_API_URL: publicApiUrl,
+    CONSOLE_URL: consoleUrl,
+    resultsBaseUrl: values.FRONTEND_URL?.replace(/\/+$/, '') ?? `${consoleUrl}/app`,
+    linksToConsole: !values.FRONTEND_URL,
     smtpProblem,
     warnings: deliverabilityWarnings(values, dkim),
     smtp:

@@ -26,7 +26,7 @@ function isHttps(url: string): boolean {
 /**
  * What NODE_ENV=production refuses to start with, besides a missing HERALD_SECRET: a sender
  * domain that cannot be real, and links in mail that are not https (unsubscribe links go to
- * PUBLIC_API_URL, "View results" to FRONTEND_URL).
+ * PUBLIC_API_URL, "View results" to FRONTEND_URL or the console).
  */
 export function productionProblems(env: Env): SettingProblem[] {
   const problems: SettingProblem[] = [];
@@ -46,11 +46,11 @@ export function productionProblems(env: Env): SettingProblem[] {
       variable: 'PUBLIC_API_URL',
       message: `expected an https:// URL in production (got "${env.PUBLIC_API_URL}")`,
     });
-  if (!isHttps(env.FRONTEND_URL))
-    problems.push({
-      variable: 'FRONTEND_URL',
-      message: `expected an https:// URL in production (got "${env.FRONTEND_URL}")`,
-    });
+  for (const variable of ['FRONTEND_URL', 'CONSOLE_URL'] as const) {
+    const value = env[variable];
+    if (value !== undefined && !isHttps(value))
+      problems.push({ variable, message: `expected an https:// URL in production (got "${value}")` });
+  }
   return problems;
 }
 

@@ -88,9 +88,25 @@ export const envSchema = z.object({
   DKIM_PRIVATE_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
   DKIM_PRIVATE_KEY_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
 
-  FRONTEND_URL: urlWithProtocols(['http:', 'https:'], 'https://app.example.com').default(
-    'http://localhost:3000',
+  /** A team's own web app: "View results" then links to `<FRONTEND_URL>/runs/:id` instead of the console. */
+  FRONTEND_URL: z.preprocess(
+    emptyAsUndefined,
+    urlWithProtocols(['http:', 'https:'], 'https://app.example.com').optional(),
   ),
+  /** Public base URL of the console (served by the API under /app); PUBLIC_API_URL when unset. */
+  CONSOLE_URL: z.preprocess(
+    emptyAsUndefined,
+    urlWithProtocols(['http:', 'https:'], 'https://herald.example.com').optional(),
+  ),
+  /** How long a console sign-in lasts. */
+  CONSOLE_SESSION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(168),
+  /** How long a mail's "View results" link opens its run without signing in. */
+  CONSOLE_RUN_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** Public base URL of the API, used for unsubscribe links. */
   PUBLIC_API_URL: urlWithProtocols(['http:', 'https:'], 'https://herald.example.com').optional(),
   /** Signs unsubscribe links. Required in production. */

@@ -105,8 +105,9 @@ describe('seedDemo', () => {
       email: 'ada.lovelace@demo-org.example',
       name: 'Ada Lovelace',
       isSystem: false,
+      role: 'admin',
     });
-    expect(first.systemUser).toMatchObject({ email: SYSTEM_USER_EMAIL, isSystem: true });
+    expect(first.systemUser).toMatchObject({ email: SYSTEM_USER_EMAIL, isSystem: true, role: 'member' });
     expect(await db.prisma.organization.count({ where: { name: 'Demo Org' } })).toBe(1);
     expect(await db.prisma.user.count({ where: { organizationId: first.organization.id } })).toBe(2);
     expect(await db.prisma.apiToken.count({ where: { userId: first.user.id } })).toBe(2);

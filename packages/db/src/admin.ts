@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Database } from './client';
 import { Prisma } from './generated/prisma/client';
+import { UserRole } from './generated/prisma/enums';
 import { generateApiToken } from './tokens';
 
 /** Operator actions behind `herald org|user|token|seed`. Unscoped: an operator names the tenant. */
@@ -42,6 +43,7 @@ export interface NewUser {
   email?: string;
   name?: string;
   isSystem?: boolean;
+  role?: UserRole;
 }
 
 export interface CreatedApiToken {
@@ -68,6 +70,7 @@ const USER_FIELDS = {
   email: true,
   name: true,
   isSystem: true,
+  role: true,
   createdAt: true,
 } as const;
 // Every column but tokenHash: listings must never carry the hash.
@@ -117,7 +120,13 @@ export async function createUser(db: Database, input: NewUser) {
   if (!organization) throw new NotFoundError('organization', input.organizationId);
   try {
     return await db.prisma.user.create({
-      data: { organizationId: organization.id, email, name: input.name, isSystem: input.isSystem ?? false },
+      data: {
+        organizationId: organization.id,
+        email,
+        name: input.name,
+        isSystem: input.isSystem ?? false,
+        role: input.role ?? UserRole.member,
+      },
       select: USER_FIELDS,
     });
   } catch (error) {
@@ -131,6 +140,22 @@ export async function createUser(db: Database, input: NewUser) {
     }
     throw error;
   }
+}
+
+export const USER_ROLES = Object.values(UserRole);
+
+/** Sets a user's console role: `admin` may change the organization's branding. */
+export async function updateUserRole(db: Database, input: { userId: string; role: string }) {
+  if (!(USER_ROLES as string[]).includes(input.role)) {
+    throw new InvalidInputError(`Role must be one of ${USER_ROLES.join(', ')} (got "${input.role}")`, 'role');
+  }
+  const user = await db.prisma.user.findUnique({ where: { id: input.userId }, select: { id: true } });
+  if (!user) throw new NotFoundError('user', input.userId);
+  return db.prisma.user.update({
+    where: { id: user.id },
+    data: { role: input.role as UserRole },
+    select: USER_FIELDS,
+  });
 }
 
 export async function createApiToken(
@@ -212,15 +237,16 @@ export async function seedDemo(db: Database) {
     update: {},
     select: ORGANIZATION_FIELDS,
   });
-  const upsertUser = (email: string, name: string, isSystem: boolean) =>
+  const upsertUser = (email: string, name: string, isSystem: boolean, role: UserRole) =>
     db.prisma.user.upsert({
       where: { organizationId_email: { organizationId: organization.id, email } },
-      create: { organizationId: organization.id, email, name, isSystem },
+      create: { organizationId: organization.id, email, name, isSystem, role },
       update: {},
       select: USER_FIELDS,
     });
-  const user = await upsertUser(DEMO_USER_EMAIL, 'Ada Lovelace', false);
-  const systemUser = await upsertUser(SYSTEM_USER_EMAIL, 'Herald system', true);
+  // The demo user administers the demo organization (its branding, in the console).
+  const user = await upsertUser(DEMO_USER_EMAIL, 'Ada Lovelace', false, UserRole.admin);
+  const systemUser = await upsertUser(SYSTEM_USER_EMAIL, 'Herald system', true, UserRole.member);
   const token = await createApiToken(db, { userId: user.id, name: 'demo' });
   return { organization, user, systemUser, token };
 }

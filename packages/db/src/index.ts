@@ -1,8 +1,20 @@
-export { createDatabase, type Database, type DatabaseOptions, type Prisma, type TenantPrisma } from './client';
+export {
+  createDatabase,
+  type Database,
+  type DatabaseOptions,
+  type Prisma,
+  type TenantPrisma,
+} from './client';
 /** A client checked out of Database['pool']. */
 export type { PoolClient } from 'pg';
 export { runInTenant, currentTenant, requireTenant, MissingTenantError, type Tenant } from './tenant-context';
-export { applyMigrations, readMigrations, MigrationError, DEFAULT_MIGRATIONS_DIR, type MigrateResult } from './migrate';
+export {
+  applyMigrations,
+  readMigrations,
+  MigrationError,
+  DEFAULT_MIGRATIONS_DIR,
+  type MigrateResult,
+} from './migrate';
 export { Prisma as PrismaNamespace } from './generated/prisma/client';
 export type {
   Organization,
@@ -14,12 +26,16 @@ export type {
   Schedule,
   AlertState,
   NotificationChannel,
+  SignInLink,
+  ConsoleSession,
 } from './generated/prisma/client';
-export { RunStatus, DeliveryStatus } from './generated/prisma/enums';
+export { RunStatus, DeliveryStatus, UserRole } from './generated/prisma/enums';
 export { generateApiToken, hashApiToken, isSameDigest, API_TOKEN_PREFIX, type NewApiToken } from './tokens';
 export {
   createOrganization,
   createUser,
+  updateUserRole,
+  USER_ROLES,
   createApiToken,
   revokeApiToken,
   listOrganizations,

@@ -22,6 +22,8 @@ export function buildDeliveryVariables(input: {
   owner: Pick<User, 'name'>;
   phase: string;
   frontendUrl: string;
+  /** This run's own link (the console's signed one); "View results" points here when set. */
+  resultsUrl?: string;
   /** What was decided when the delivery was written (an alert's kind, how long it was failing). */
   context?: unknown;
 }): TemplateVariables {
@@ -38,6 +40,7 @@ export function buildDeliveryVariables(input: {
     completed_at: run.finishedAt ?? undefined,
     error_message: errorMessageOf(run.error),
     frontend_url: frontendUrl,
+    results_url: input.resultsUrl,
   };
 }
 

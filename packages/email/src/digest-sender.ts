@@ -9,6 +9,7 @@ import { automaticMailHeaders, brandingOf } from './mail-parts';
 import { formatWindow } from './format';
 import { classifySendError } from './send-errors';
 import type { Transport } from './transport';
+import { runLinkUrl } from './run-link-token';
 import { createUnsubscribeToken, unsubscribeUrl } from './unsubscribe-token';
 
 const PLACEHOLDER_ADDRESS = /@placeholder\./i;
@@ -121,6 +122,14 @@ export class DigestSender {
           run_title: run.title ?? undefined,
           task_name: run.task,
           task_id: run.id,
+          url: this.config.runLinkDays
+            ? runLinkUrl(
+                this.config.frontendUrl,
+                { runId: run.id, organizationId: run.organizationId },
+                this.config.secret,
+                this.config.runLinkDays,
+              )
+            : undefined,
           status: phase,
           execution_time:
             run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : undefined,

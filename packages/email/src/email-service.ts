@@ -21,6 +21,7 @@ import type { TemplateVariables } from './template-variables';
 import { sendTraced } from './traced-send';
 import type { Transport } from './transport';
 import { createUnsubscribeToken, unsubscribeUrl } from './unsubscribe-token';
+import { runLinkUrl } from './run-link-token';
 
 /** How long an owner and organization looked up for one mail serve the next ones. */
 const OWNER_CACHE_MS = 5_000;
@@ -63,7 +64,15 @@ export interface EmailServiceOptions {
   renderer: EmailRenderer;
   /** null when SMTP is not configured: deliveries are then recorded as skipped. */
   transport: Transport | null;
-  config: { from: string; frontendUrl: string; publicApiUrl: string; secret: string };
+  config: {
+    from: string;
+    /** Base of run links: `<frontendUrl>/runs/:id`. */
+    frontendUrl: string;
+    publicApiUrl: string;
+    secret: string;
+    /** Set when run links go to the console: each carries a token that opens its run for this many days. */
+    runLinkDays?: number;
+  };
   logger: Logger;
   /** Why SMTP is unusable (Config.smtpProblem), logged with the warning. */
   smtpProblem?: string | null;
@@ -104,6 +113,18 @@ export class EmailService {
     this.logger = options.logger;
     if (!this.transport)
       this.logger.warn({ problem: options.smtpProblem ?? undefined }, SMTP_DISABLED_REASON);
+  }
+
+  /** The console link of a run, signed so its recipient can open it; undefined with a team's own app. */
+  private runLink(run: Pick<TaskRun, 'id' | 'organizationId'>): string | undefined {
+    const days = this.config.runLinkDays;
+    if (days === undefined) return undefined;
+    return runLinkUrl(
+      this.config.frontendUrl,
+      { runId: run.id, organizationId: run.organizationId },
+      this.config.secret,
+      days,
+    );
   }
 
   async deliver(deliveryId: string, attempt: DeliverAttempt): Promise<DeliveryOutcome> {
@@ -198,6 +219,7 @@ export class EmailService {
           owner: recipient.owner,
           phase: delivery.phase,
           frontendUrl: this.config.frontendUrl,
+          resultsUrl: this.runLink(recipient.run),
           context: delivery.context,
         }),
         {
@@ -245,7 +267,11 @@ export class EmailService {
           subject: mail.subject,
           html: mail.html,
           text: mail.text,
-          headers: automaticMailHeaders({ unsubscribeUrl: unsubscribe, organization, from: this.config.from }),
+          headers: automaticMailHeaders({
+            unsubscribeUrl: unsubscribe,
+            organization,
+            from: this.config.from,
+          }),
           prepareHandOver: (handedOver) => handOver.prepare(handedOver),
         },
         {

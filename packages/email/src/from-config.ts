@@ -7,7 +7,8 @@ import type { Transport } from './transport';
 export function emailSettingsFromConfig(config: Config): EmailServiceOptions['config'] {
   return {
     from: config.smtp?.from ?? config.SMTP_FROM,
-    frontendUrl: config.FRONTEND_URL,
+    frontendUrl: config.resultsBaseUrl,
+    runLinkDays: config.linksToConsole ? config.CONSOLE_RUN_LINK_DAYS : undefined,
     publicApiUrl: config.PUBLIC_API_URL,
     secret: config.HERALD_SECRET,
   };

@@ -37,6 +37,13 @@ export {
   type UnsubscribeScope,
 } from './unsubscribe-token';
 export {
+  createRunLinkToken,
+  verifyRunLinkToken,
+  runLinkUrl,
+  type RunLinkScope,
+  type RunLinkCheck,
+} from './run-link-token';
+export {
   getPreferences,
   updatePreferences,
   unsubscribe,
@@ -51,7 +58,7 @@ export {
   type DeliverAttempt,
   type DeliveryOutcome,
 } from './email-service';
-export { buildDeliveryVariables } from './delivery-variables';
+export { buildDeliveryVariables, errorMessageOf } from './delivery-variables';
 export { emailSettingsFromConfig, createTransportFromConfig } from './from-config';
 export {
   TransientDeliveryError,

@@ -168,7 +168,9 @@ export function prepareVariables(
     failed_box_background: testsFailed > 0 ? RED.background : GREY.background,
     // A test run's summary names one id: its test run's, else the run's.
     summary_run_id: asText(vars.test_run_id) ?? asText(vars.task_id),
-    action_url: resultsUrl(frontendUrl, { testRunId: vars.test_run_id, taskId: vars.task_id }),
+    action_url:
+      toHttpUrl(vars.results_url) ??
+      resultsUrl(frontendUrl, { testRunId: vars.test_run_id, taskId: vars.task_id }),
     runs,
     runs_url: runs && frontendUrl ? `${frontendUrl}/runs` : undefined,
     runs_summary: runs

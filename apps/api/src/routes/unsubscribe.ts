@@ -21,7 +21,7 @@ export function unsubscribeRouter(ctx: ApiContext): Router {
     res.type('text/html').send(
       page(
         'Unsubscribe from Herald e-mails',
-        `<p>You will no longer get e-mails when your tasks finish. You can turn them back on in your notification preferences.</p>
+        `<p>You will no longer get e-mails when your tasks finish. You can turn them back on in your <a href="/app/preferences">notification preferences</a>.</p>
 <form method="post"><button type="submit">Unsubscribe</button></form>`,
       ),
     );
@@ -30,11 +30,22 @@ export function unsubscribeRouter(ctx: ApiContext): Router {
   router.post('/unsubscribe/:token', async (req, res) => {
     const done = await unsubscribe(ctx.db, req.params.token, ctx.config.HERALD_SECRET);
     if (!done) {
-      res.status(404).type('text/html').send(page('Link not valid', '<p>This unsubscribe link is not valid or has expired.</p>'));
+      res
+        .status(404)
+        .type('text/html')
+        .send(page('Link not valid', '<p>This unsubscribe link is not valid or has expired.</p>'));
       return;
     }
     const wantsHtml = req.accepts(['json', 'html']) === 'html';
-    if (wantsHtml) res.type('text/html').send(page('You are unsubscribed', '<p>You will no longer get task e-mails from Herald.</p>'));
+    if (wantsHtml)
+      res
+        .type('text/html')
+        .send(
+          page(
+            'You are unsubscribed',
+            '<p>You will no longer get task e-mails from Herald. Change this any time in your <a href="/app/preferences">notification preferences</a>.</p>',
+          ),
+        );
     else res.json({ unsubscribed: true });
   });
 

@@ -100,6 +100,9 @@ export const demoCommand: Command = {
             'Herald is running; press Ctrl-C to stop',
           );
           process.stderr.write(`\n${curlExamples(herald.url, seeded.token.token)}\n`);
+          process.stderr.write(
+            `\nConsole: ${herald.url}/app (sign in as ${seeded.user.email}; the link arrives in the inbox${stack.smtp?.inboxUrl ? ` at ${stack.smtp.inboxUrl}` : ''})\n`,
+          );
           await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
         }
       } finally {
