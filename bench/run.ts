@@ -4,6 +4,7 @@
  *   pnpm bench            # full sizes, a few minutes
  *   pnpm bench:quick      # smaller sizes, under a minute
  *   tsx bench/run.ts [--quick] [--only=1,3,scaling] [--write-results]
+ *   tsx bench/run.ts --only=ledger [--runs=200000]   (bench/ledger.ts)
  *
  * Needs REDIS_URL and DATABASE_URL (a server the bench may create a database on); it uses a
  * Redis key prefix and a database of its own and removes both at the end.
@@ -51,6 +52,15 @@ const args = process.argv.slice(2);
 const isQuick = args.includes('--quick');
 const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
 const shouldRun = (scenario: string) => !only || only.includes(scenario);
+
+// The ledger at size stands alone (bench/ledger.ts): a database of many rows, not the queues.
+if (only?.includes('ledger')) {
+  const { spawnSync } = await import('node:child_process');
+  const ledgerArgs = args.filter((arg) => arg.startsWith('--runs='));
+  const script = new URL('./ledger.ts', import.meta.url).pathname;
+  const child = spawnSync(process.execPath, [...process.execArgv, script, ...ledgerArgs], { stdio: 'inherit' });
+  process.exit(child.status ?? 1);
+}
 const sizes = isQuick ? SIZES.quick : SIZES.full;
 const suiteStartedAt = performance.now();
 const say = (line: string) =>
