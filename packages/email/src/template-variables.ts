@@ -168,6 +168,11 @@ export function prepareVariables(
     failed_box_background: testsFailed > 0 ? RED.background : GREY.background,
     // A test run's summary names one id: its test run's, else the run's.
     summary_run_id: asText(vars.test_run_id) ?? asText(vars.task_id),
+    // ...and the run's own id too when the test run was given another one, so the mail names its run.
+    summary_task_id:
+      asText(vars.test_run_id) !== undefined && asText(vars.test_run_id) !== asText(vars.task_id)
+        ? asText(vars.task_id)
+        : undefined,
     action_url:
       toHttpUrl(vars.results_url) ??
       resultsUrl(frontendUrl, { testRunId: vars.test_run_id, taskId: vars.task_id }),

@@ -13,8 +13,11 @@ const EXPECTED_HEADERS = new Set([
   'list-unsubscribe',
   'list-unsubscribe-post',
   'auto-submitted',
+  'list-id',
+  'x-auto-response-suppress',
+  'dkim-signature',
 ]);
-const ONCE = ['from', 'to', 'subject', 'message-id'];
+const ONCE = ['from', 'to', 'subject', 'message-id', 'list-id'];
 
 function headerBlock(mail: ReceivedMail): string {
   const end = mail.raw.indexOf('\r\n\r\n');
