@@ -61,13 +61,15 @@ function config(extra: Record<string, string> = {}) {
 /** The task half of apps/worker's startWorkerApp, with a handle on the BullMQ worker to count completions. */
 async function heraldTasks(): Promise<Running> {
   const { createDatabase } = await import('@herald/db');
-  const { createQueues, createRedisConnection, RunLedger, startTaskWorker } = await import('@herald/core');
+  const { createQueues, createRedisConnection, redisQueueStoreOn, RunLedger, startTaskWorker } =
+    await import('@herald/core');
   const { benchRegistry } = await import('./lib/tasks.ts');
   const cfg = config();
   const db = createDatabase({ url: cfg.DATABASE_URL, poolSize: cfg.DATABASE_POOL_SIZE });
   const connection = createRedisConnection(cfg);
   await db.pool.query('SELECT 1');
-  let round: { worker: ReturnType<typeof startTaskWorker>; queues: ReturnType<typeof createQueues> } | null = null;
+  let round: { worker: ReturnType<typeof startTaskWorker>; queues: ReturnType<typeof createQueues> } | null =
+    null;
   const pause = async () => {
     await round?.worker.close(5_000);
     await round?.queues.close();
@@ -75,9 +77,15 @@ async function heraldTasks(): Promise<Running> {
   };
   return {
     async go(prefix = spec.prefix) {
-      const queues = createQueues(connection, prefix);
+      const queues = createQueues(redisQueueStoreOn(connection, prefix));
       const ledger = new RunLedger(db.pool);
-      const worker = startTaskWorker({ registry: benchRegistry, ledger, queues, connection, logger, concurrency: cfg.WORKER_CONCURRENCY });
+      const worker = startTaskWorker({
+        registry: benchRegistry,
+        ledger,
+        queues,
+        logger,
+        concurrency: cfg.WORKER_CONCURRENCY,
+      });
       worker.worker.on('completed', countCompleted);
       round = { worker, queues };
     },
@@ -124,7 +132,10 @@ async function rawWorker(): Promise<Running> {
     async go() {
       worker = new Worker(
         spec.queue ?? 'tasks',
-        async (job) => (spec.kind === 'raw-chord' && job.name === 'callback' ? job.getChildrenValues() : job.data?.n ?? null),
+        async (job) =>
+          spec.kind === 'raw-chord' && job.name === 'callback'
+            ? job.getChildrenValues()
+            : (job.data?.n ?? null),
         { connection, prefix: spec.prefix, concurrency: spec.concurrency ?? 50 },
       );
       worker.on('completed', countCompleted);
@@ -140,7 +151,13 @@ async function rawWorker(): Promise<Running> {
 async function heraldApi(): Promise<Running & { port: number }> {
   const { startApi } = await import('@herald/api');
   const { benchRegistry } = await import('./lib/tasks.ts');
-  const api = await startApi({ config: config(), logger, registry: benchRegistry, port: 0, host: '127.0.0.1' });
+  const api = await startApi({
+    config: config(),
+    logger,
+    registry: benchRegistry,
+    port: 0,
+    host: '127.0.0.1',
+  });
   return { port: api.port, go: async () => undefined, close: () => api.close() };
 }
 
@@ -156,10 +173,9 @@ async function bareApi(): Promise<Running & { port: number }> {
   app.use(express.json());
   app.post('/api/tasks', (req, res, next) => {
     const body = req.body as { task: string; input?: unknown };
-    queue.add(body.task, { input: body.input ?? {} }).then(
-      (job) => res.status(202).json({ id: job.id, task: body.task, status: 'queued' }),
-      next,
-    );
+    queue
+      .add(body.task, { input: body.input ?? {} })
+      .then((job) => res.status(202).json({ id: job.id, task: body.task, status: 'queued' }), next);
   });
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
@@ -204,20 +220,27 @@ async function main(): Promise<void> {
       void running.go(message.prefix).then(() => send({ type: 'started' }));
     } else if (message.type === 'pause') {
       void running.pause?.().then(() => {
-        send({ type: 'paused', peakRssMb: peakRss / 2 ** 20, completed: { ...completed }, cpuMs: cpuMs() - cpuAtGo });
+        send({
+          type: 'paused',
+          peakRssMb: peakRss / 2 ** 20,
+          completed: { ...completed },
+          cpuMs: cpuMs() - cpuAtGo,
+        });
         for (const name of Object.keys(completed)) delete completed[name];
         reported = '';
       });
     } else if (message.type === 'stop') {
       clearInterval(progress);
-      void stopProfile().then(() => running.close()).then(() => {
-        clearInterval(rssTimer);
-        process.removeAllListeners('disconnect');
-        // The sampled peak, or the kernel's high-water mark if a spike fell between two samples.
-        const maxRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
-        send({ type: 'stopped', peakRssMb: maxRss / 2 ** 20, completed, cpuMs: cpuMs() - cpuAtGo });
-        process.disconnect();
-      });
+      void stopProfile()
+        .then(() => running.close())
+        .then(() => {
+          clearInterval(rssTimer);
+          process.removeAllListeners('disconnect');
+          // The sampled peak, or the kernel's high-water mark if a spike fell between two samples.
+          const maxRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
+          send({ type: 'stopped', peakRssMb: maxRss / 2 ** 20, completed, cpuMs: cpuMs() - cpuAtGo });
+          process.disconnect();
+        });
     }
   });
   // A parent that died (an error, Ctrl-C) leaves no worker behind.
@@ -242,7 +265,10 @@ async function stopProfile(): Promise<void> {
   if (!profiler) return;
   const { profile } = await profiler.post('Profiler.stop');
   const { writeFile } = await import('node:fs/promises');
-  await writeFile(`${process.env.BENCH_PROFILE_DIR}/${spec.kind}-${process.pid}.cpuprofile`, JSON.stringify(profile));
+  await writeFile(
+    `${process.env.BENCH_PROFILE_DIR}/${spec.kind}-${process.pid}.cpuprofile`,
+    JSON.stringify(profile),
+  );
   profiler.disconnect();
 }
 
@@ -253,6 +279,8 @@ function cpuMs(): number {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench child ${spec.kind}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `bench child ${spec.kind}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

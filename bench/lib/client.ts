@@ -1,6 +1,13 @@
 /** A TaskClient on the bench database and a prefix, as the API builds one. */
 import { loadConfig } from '@herald/config';
-import { createQueues, createRedisConnection, RunLedger, TaskClient, type HeraldQueues } from '@herald/core';
+import {
+  createQueues,
+  createRedisConnection,
+  redisQueueStoreOn,
+  RunLedger,
+  TaskClient,
+  type HeraldQueues,
+} from '@herald/core';
 import type { BenchSetup } from './setup.ts';
 import { REDIS_URL } from './setup.ts';
 import { benchRegistry } from './tasks.ts';
@@ -13,8 +20,8 @@ export interface BenchClient {
 
 export function createBenchClient(setup: BenchSetup, prefix: string): BenchClient {
   const connection = createRedisConnection(loadConfig({ REDIS_URL }), { forWorker: false });
-  const queues = createQueues(connection, prefix);
-  const client = new TaskClient(benchRegistry, new RunLedger(setup.testDb.db.pool), queues, connection);
+  const queues = createQueues(redisQueueStoreOn(connection, prefix));
+  const client = new TaskClient(benchRegistry, new RunLedger(setup.testDb.db.pool), queues);
   return {
     client,
     queues,
@@ -35,7 +42,11 @@ export function chunks(count: number, size: number): number[][] {
 }
 
 /** Runs `count` jobs with at most `limit` at a time. */
-export async function inParallel(count: number, limit: number, job: (index: number) => Promise<unknown>): Promise<void> {
+export async function inParallel(
+  count: number,
+  limit: number,
+  job: (index: number) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, count) }, async () => {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '@herald/config';
 import type { Database } from '@herald/db';
-import type { HeraldQueues, RedisConnection, ScheduleManager, TaskClient, TaskRegistry } from '@herald/core';
+import type { HeraldQueues, QueueStore, ScheduleManager, TaskClient, TaskRegistry } from '@herald/core';
 import type { TemplateRenderer, Transport } from '@herald/email';
 
 /** What the routes need; built once by startApi, or by a test. */
@@ -9,7 +9,8 @@ export interface ApiContext {
   config: Config;
   logger: Logger;
   db: Database;
-  redis: RedisConnection;
+  /** Where the queues live: Redis or PostgreSQL. */
+  store: QueueStore;
   queues: HeraldQueues;
   registry: TaskRegistry;
   client: TaskClient;

@@ -29,7 +29,7 @@ export function createApp(ctx: ApiContext): express.Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const checks = await checkDependencies(ctx.redis, ctx.db.pool, ctx.queues.prefix);
+    const checks = await checkDependencies(ctx.store, ctx.db.pool);
     const ok = Object.values(checks).every(Boolean);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', checks });
   });

@@ -107,8 +107,9 @@ export function createMetrics(ctx: Pick<ApiContext, 'db' | 'queues'>) {
     },
   });
   new client.Gauge({
-    name: 'herald_redis_up',
-    help: '1 when the queue counts of this scrape were read from Redis, 0 when they are missing',
+    // Named after the store, as dashboards know it: herald_redis_up, or herald_queue_database_up on PostgreSQL.
+    name: ctx.queues.store.kind === 'redis' ? 'herald_redis_up' : 'herald_queue_database_up',
+    help: `1 when the queue counts of this scrape were read from ${ctx.queues.store.kind === 'redis' ? 'Redis' : 'the queue database'}, 0 when they are missing`,
     registers: [registry],
     async collect() {
       this.set((await readQueueCounts()).every((result) => result.status === 'fulfilled') ? 1 : 0);

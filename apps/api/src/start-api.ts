@@ -6,8 +6,7 @@ import { createDatabase } from '@herald/db';
 import {
   createErrorLogger,
   createQueues,
-  createRedisConnection,
-  queuePrefix,
+  openQueueStore,
   RunLedger,
   ScheduleManager,
   TaskClient,
@@ -33,12 +32,15 @@ export async function createApiContext({
   telemetry,
 }: ApiOptions): Promise<ApiContext & { close(): Promise<void> }> {
   const db = createDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
-  // Fail fast while Redis is down: a request gets a 503 instead of hanging.
-  const redis = createRedisConnection(config, { forWorker: false });
   const onError = createErrorLogger(logger);
-  redis.on('error', onError('redis connection'));
-  const queues = createQueues(redis, queuePrefix(config), telemetry, onError);
-  const client = new TaskClient(registry, new RunLedger(db.pool), queues, redis, { logger });
+  // Fail fast while the queue store is down: a request gets a 503 instead of hanging.
+  const { store, choice } = await openQueueStore(config, {
+    forWorker: false,
+    onError: onError('queue store'),
+  });
+  logger.info({ queueBackend: choice.kind }, `queues on ${choice.kind} (${choice.reason})`);
+  const queues = createQueues(store, telemetry, onError);
+  const client = new TaskClient(registry, new RunLedger(db.pool), queues, { logger });
   const renderer = new TemplateRenderer();
   await renderer.compileAll();
   const transport = createTransportFromConfig(config);
@@ -46,7 +48,7 @@ export async function createApiContext({
     config,
     logger,
     db,
-    redis,
+    store,
     queues,
     registry,
     client,
@@ -56,7 +58,7 @@ export async function createApiContext({
     async close() {
       await transport?.close();
       await queues.close();
-      redis.disconnect();
+      await store.close();
       await db.close();
     },
   };

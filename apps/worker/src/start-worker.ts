@@ -6,8 +6,7 @@ import {
   checkDependencies,
   createErrorLogger,
   createQueues,
-  createRedisConnection,
-  queuePrefix,
+  openQueueStore,
   retentionPolicyOf,
   RunLedger,
   startMaintenance,
@@ -38,10 +37,13 @@ export async function startWorkerApp(options: WorkerAppOptions) {
   const { config, logger, registry } = options;
   const roles = { tasks: true, notifications: true, ...options.roles };
   const db = createDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
-  const connection = createRedisConnection(config);
   const onError = createErrorLogger(logger);
-  connection.on('error', onError('redis connection'));
-  const queues = createQueues(connection, queuePrefix(config), options.telemetry, onError);
+  const { store, choice } = await openQueueStore(config, {
+    forWorker: true,
+    onError: onError('queue store'),
+  });
+  logger.info({ queueBackend: choice.kind }, `queues on ${choice.kind} (${choice.reason})`);
+  const queues = createQueues(store, options.telemetry, onError);
   const ledger = new RunLedger(db.pool);
   const metrics = createWorkerMetrics();
 
@@ -50,7 +52,6 @@ export async function startWorkerApp(options: WorkerAppOptions) {
         registry,
         ledger,
         queues,
-        connection,
         logger,
         concurrency: config.WORKER_CONCURRENCY,
         lockDuration: options.lockDuration,
@@ -62,8 +63,7 @@ export async function startWorkerApp(options: WorkerAppOptions) {
   // The ledger prune rides with the task role: a job scheduler on the maintenance queue, one pass at a time.
   const maintenance = roles.tasks
     ? await startMaintenance({
-        connection,
-        prefix: queues.prefix,
+        store,
         pool: db.pool,
         logger,
         policy: retentionPolicyOf(config),
@@ -75,7 +75,6 @@ export async function startWorkerApp(options: WorkerAppOptions) {
         deliver: metrics.countDeliveries(email.deliver),
         sendDigest: email.sendDigest,
         queues,
-        connection,
         pool: db.pool,
         logger,
         concurrency: config.NOTIFICATION_CONCURRENCY,
@@ -89,7 +88,7 @@ export async function startWorkerApp(options: WorkerAppOptions) {
   for (const worker of [taskWorker?.worker, notificationWorker?.worker])
     if (worker) metrics.watchWorker(worker);
   const health = healthPort
-    ? startHealthServer(healthPort, () => checkDependencies(connection, db.pool, queues.prefix), logger, metrics.registry)
+    ? startHealthServer(healthPort, () => checkDependencies(store, db.pool), logger, metrics.registry)
     : null;
   logger.info(
     { concurrency: config.WORKER_CONCURRENCY, tasks: registry.names(), prefix: queues.prefix },
@@ -109,7 +108,7 @@ export async function startWorkerApp(options: WorkerAppOptions) {
       ]);
       await email?.close();
       await queues.close();
-      connection.disconnect();
+      await store.close();
       await db.close();
     },
   };

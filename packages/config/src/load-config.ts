@@ -31,6 +31,8 @@ export interface Config extends Env {
   smtp: SmtpConfig | null;
   /** The reason e-mail is disabled, when it is. */
   smtpProblem: string | null;
+  /** True when REDIS_URL came from the environment rather than its default. */
+  redisUrlGiven: boolean;
   /** Worth one warning line at start (no DKIM in production, a DKIM domain not aligned with From). */
   warnings: string[];
 }
@@ -107,6 +109,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     CONSOLE_URL: consoleUrl,
     resultsBaseUrl: values.FRONTEND_URL?.replace(/\/+$/, '') ?? `${consoleUrl}/app`,
     linksToConsole: !values.FRONTEND_URL,
+    redisUrlGiven: Boolean(env.REDIS_URL),
     smtpProblem,
     warnings: deliverabilityWarnings(values, dkim),
     smtp:

@@ -35,6 +35,16 @@ export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
+  /**
+   * Where the queues live. Unset: Redis when REDIS_URL is set or a Redis answers on
+   * 127.0.0.1:6379, else PostgreSQL (see chooseQueueBackend in @herald/core).
+   */
+  QUEUE_BACKEND: z.preprocess(emptyAsUndefined, z.enum(['redis', 'postgres']).optional()),
+  /** PostgreSQL database of the queues when QUEUE_BACKEND=postgres; DATABASE_URL when unset. */
+  QUEUE_DATABASE_URL: z.preprocess(
+    emptyAsUndefined,
+    urlWithProtocols(['postgres:', 'postgresql:'], 'postgresql://user@host:5432/herald').optional(),
+  ),
   REDIS_URL: urlWithProtocols(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').default(
     'redis://127.0.0.1:6379',
   ),

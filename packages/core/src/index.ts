@@ -32,6 +32,18 @@ export {
   type RedisConnection,
 } from './redis';
 export { isRedisUnavailableError } from './redis-errors';
+export {
+  chooseQueueBackend,
+  queueSchemaName,
+  redisAnswers,
+  type QueueBackendChoice,
+  type QueueBackendKind,
+  type QueueStore,
+  type RateLimitResult,
+} from './queue-store';
+export { createRedisQueueStore, redisQueueStoreOn, type RedisQueueStore } from './redis-queue-store';
+export { createPostgresQueueStore, migrateQueueStore, type PostgresQueueStore } from './postgres-queue-store';
+export { openQueueStore, migrateQueues, queueDatabaseUrl } from './open-queue-store';
 export { createErrorLogger, type ErrorLogger } from './error-logger';
 export { createQueues, type HeraldQueues, type TaskJobData } from './jobs';
 export { RunLedger, deliveryIdFor, type NewRun, type PendingDelivery, type RunEnd } from './ledger';

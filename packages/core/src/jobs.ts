@@ -1,11 +1,11 @@
-import { FlowProducer, Queue, type JobsOptions, type Telemetry } from 'bullmq';
+import type { FlowProducer, JobsOptions, Queue, Telemetry } from 'bullmq';
 import { KEEP_COMPLETED_JOBS, KEEP_FAILED_JOBS, NOTIFICATIONS_QUEUE, TASKS_QUEUE } from './constants';
 import type { ErrorLogger } from './error-logger';
 import type { NotificationJobData } from './outbox';
-import type { RedisConnection } from './redis';
+import type { QueueStore } from './queue-store';
 
 /**
- * A task job's data. Rule: only add optional fields — jobs already in Redis must still parse.
+ * A task job's data. Rule: only add optional fields — jobs already queued must still parse.
  * The owner and organization come from the enqueue context, never from the task input.
  */
 export interface TaskJobData {
@@ -22,11 +22,11 @@ export interface TaskJobData {
 
 export interface HeraldQueues {
   prefix: string;
+  /** Where the queues live (Redis or PostgreSQL). */
+  store: QueueStore;
   tasks: Queue<TaskJobData>;
   notifications: Queue<NotificationJobData>;
   flows: FlowProducer;
-  /** Redis channel on which cancel requests reach the workers. */
-  cancelChannel: string;
   close(): Promise<void>;
 }
 
@@ -35,30 +35,21 @@ export interface HeraldQueues {
  * `onError` listens to every queue's and the flow producer's errors; without a listener BullMQ
  * prints each one's stack with console.error.
  */
-export function createQueues(
-  connection: RedisConnection,
-  prefix: string,
-  telemetry?: Telemetry,
-  onError?: ErrorLogger,
-): HeraldQueues {
-  const tasks = new Queue<TaskJobData>(TASKS_QUEUE, { connection, prefix, telemetry });
-  const notifications = new Queue<NotificationJobData>(NOTIFICATIONS_QUEUE, {
-    connection,
-    prefix,
-    telemetry,
-  });
-  const flows = new FlowProducer({ connection, prefix, telemetry });
+export function createQueues(store: QueueStore, telemetry?: Telemetry, onError?: ErrorLogger): HeraldQueues {
+  const tasks = store.queue<TaskJobData>(TASKS_QUEUE, telemetry);
+  const notifications = store.queue<NotificationJobData>(NOTIFICATIONS_QUEUE, telemetry);
+  const flows = store.flowProducer(telemetry);
   if (onError) {
     tasks.on('error', onError('tasks queue'));
     notifications.on('error', onError('notifications queue'));
     flows.on('error', onError('flow producer'));
   }
   return {
-    prefix,
+    prefix: store.prefix,
+    store,
     tasks,
     notifications,
     flows,
-    cancelChannel: `${prefix}:cancel`,
     async close() {
       await Promise.all([tasks.close(), notifications.close(), flows.close()]);
     },

@@ -1,8 +1,7 @@
-import { Queue, Worker } from 'bullmq';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { MAINTENANCE_QUEUE, PRUNE_BATCH_PAUSE_MS, PRUNE_INTERVAL_MS } from './constants';
-import type { RedisConnection } from './redis';
+import type { QueueStore } from './queue-store';
 import { pruneLedger, type PruneReport, type RetentionPolicy } from './retention';
 
 export const PRUNE_SCHEDULER_ID = 'ledger-prune';
@@ -12,8 +11,7 @@ export const PRUNE_JOB = 'ledger.prune';
 const PRUNE_LOCK_ID = 72_657_322;
 
 export interface MaintenanceOptions {
-  connection: RedisConnection;
-  prefix: string;
+  store: QueueStore;
   pool: pg.Pool;
   logger: Logger;
   policy: RetentionPolicy;
@@ -53,15 +51,15 @@ export async function pruneLedgerExclusively(
  * worker (concurrency 1) runs it. Every worker process runs one; each job goes to one of them.
  */
 export async function startMaintenance(options: MaintenanceOptions) {
-  const { connection, prefix, pool, logger, policy } = options;
-  const queue = new Queue(MAINTENANCE_QUEUE, { connection, prefix });
+  const { store, pool, logger, policy } = options;
+  const queue = store.queue(MAINTENANCE_QUEUE);
   await queue.upsertJobScheduler(
     PRUNE_SCHEDULER_ID,
     { every: options.everyMs ?? PRUNE_INTERVAL_MS },
     { name: PRUNE_JOB, opts: { removeOnComplete: 100, removeOnFail: 100 } },
   );
   const stopping = new AbortController();
-  const worker = new Worker(
+  const worker = store.worker(
     MAINTENANCE_QUEUE,
     async () => {
       const report = await pruneLedgerExclusively(pool, policy, {
@@ -73,7 +71,7 @@ export async function startMaintenance(options: MaintenanceOptions) {
       if (!report) logger.info('ledger prune skipped: another process is pruning');
       return report;
     },
-    { connection, prefix, concurrency: 1 },
+    { concurrency: 1 },
   );
   worker.on('failed', (_job, error) =>
     logger.warn({ err: error }, 'ledger prune failed; the next one retries'),

@@ -1,4 +1,4 @@
-import { Worker, type Job, type Telemetry } from 'bullmq';
+import type { Job, Telemetry } from 'bullmq';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { NOTIFICATION_RETRY_BASE_MS, NOTIFICATIONS_QUEUE, OUTBOX_SWEEP_INTERVAL_MS } from './constants';
@@ -6,7 +6,6 @@ import { closeWithGrace } from './close-worker';
 import { RetryableDeliveryError } from './errors';
 import type { HeraldQueues } from './jobs';
 import { scheduleDigest, sweepPendingDeliveries, DIGEST_JOB, type NotificationJobData } from './outbox';
-import type { RedisConnection } from './redis';
 
 export interface DeliveryAttempt {
   attempt: number;
@@ -43,7 +42,6 @@ export interface NotificationWorkerOptions {
   deliver: DeliverFn;
   sendDigest?: SendDigestFn;
   queues: HeraldQueues;
-  connection: RedisConnection;
   pool: pg.Pool;
   logger: Logger;
   concurrency: number;
@@ -59,7 +57,7 @@ export interface NotificationWorkerOptions {
 /** The notification worker: pulls deliveries off the outbox queue, plus the outbox sweep. */
 export function startNotificationWorker(options: NotificationWorkerOptions) {
   const { deliver, queues, logger } = options;
-  const worker = new Worker<NotificationJobData>(
+  const worker = queues.store.worker<NotificationJobData>(
     NOTIFICATIONS_QUEUE,
     async (job: Job<NotificationJobData>) => {
       const attempt = { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 };
@@ -72,8 +70,6 @@ export function startNotificationWorker(options: NotificationWorkerOptions) {
       return outcome.status;
     },
     {
-      connection: options.connection,
-      prefix: queues.prefix,
       concurrency: options.concurrency,
       telemetry: options.telemetry,
       settings: {

@@ -6,11 +6,12 @@ import { RunCancelledError, RunTimeoutError } from './errors';
 import type { TaskJobData } from './jobs';
 
 /** Each child's outcome in submission order, from the callback job's dependencies. */
-export async function collectChildren(job: Job<TaskJobData>, prefix: string): Promise<ChildOutcome[]> {
+export async function collectChildren(job: Job<TaskJobData>): Promise<ChildOutcome[]> {
   const children = job.data.children ?? [];
   const [values, failures] = await Promise.all([job.getChildrenValues(), job.getIgnoredChildrenFailures()]);
   return children.map(({ id, task, input }) => {
-    const key = `${prefix}:${job.queueName}:${id}`;
+    // The children share the callback's queue: `<prefix>:tasks:<id>` on Redis, `tasks:<id>` on PostgreSQL.
+    const key = `${job.queueQualifiedName}:${id}`;
     if (key in values) return { runId: id, task, input, status: 'succeeded', result: values[key] };
     return { runId: id, task, input, status: 'failed', error: failures[key] ?? 'The run did not complete' };
   });

@@ -10,7 +10,6 @@ import { taskJobOptions, type HeraldQueues, type TaskJobData } from './jobs';
 import type { RunLedger } from './ledger';
 import { enqueueDeliveries } from './outbox';
 import type { TaskRegistry } from './registry';
-import type { RedisConnection } from './redis';
 import { withRedisDeadline } from './redis-errors';
 
 export interface EnqueueOptions {
@@ -38,7 +37,6 @@ export class TaskClient {
     private readonly registry: TaskRegistry,
     private readonly ledger: RunLedger,
     private readonly queues: HeraldQueues,
-    private readonly publisher: RedisConnection,
     private readonly options: TaskClientOptions = {},
   ) {}
 
@@ -201,14 +199,14 @@ export class TaskClient {
     const state = await job.getState();
     if (state === 'completed' || state === 'failed') return 'already-finished';
     if (state === 'active') {
-      await this.publisher.publish(this.queues.cancelChannel, runId);
+      await this.queues.store.publishCancel(runId);
       return 'cancelling';
     }
     try {
       await job.remove();
     } catch {
       // Became active meanwhile: its worker holds the lock.
-      await this.publisher.publish(this.queues.cancelChannel, runId);
+      await this.queues.store.publishCancel(runId);
       return 'cancelling';
     }
     const definition = this.registry.has(job.name) ? this.registry.get(job.name) : null;

@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job, type Telemetry } from 'bullmq';
+import { UnrecoverableError, type Job, type Telemetry } from 'bullmq';
 import type { Logger } from 'pino';
 import { runInTenant, type Tenant } from '@herald/db';
 import {
@@ -16,7 +16,6 @@ import type { HeraldQueues, TaskJobData } from './jobs';
 import type { RunEnd, RunLedger } from './ledger';
 import { enqueueDeliveries } from './outbox';
 import type { TaskRegistry } from './registry';
-import type { RedisConnection } from './redis';
 import { collectChildren, createRunControl, createTaskContext, type RunControl } from './run-context';
 import { alertOutcomeOf, endRunWithAlertPolicy } from './alert-ledger';
 import { callStateHandlers, errorInfo, STATE_HANDLER_TIMEOUT_MS } from './call-state-handlers';
@@ -29,7 +28,6 @@ export interface TaskWorkerOptions {
   registry: TaskRegistry;
   ledger: RunLedger;
   queues: HeraldQueues;
-  connection: RedisConnection;
   logger: Logger;
   concurrency: number;
   /** BullMQ lock settings; tests shorten them to see stalled recovery quickly. */
@@ -155,7 +153,7 @@ export function startTaskWorker(options: TaskWorkerOptions) {
         Object.assign(error, { issues });
         throw error;
       }
-      const children = job.data.children ? await collectChildren(job, queues.prefix) : undefined;
+      const children = job.data.children ? await collectChildren(job) : undefined;
       const ctx = createTaskContext(job, { attempt, maxAttempts, tenant, logger, control }, children);
       const result = await runInTenant(tenant, () =>
         Promise.race([task.run(parsed.data, ctx), control.aborted]),
@@ -225,9 +223,7 @@ export function startTaskWorker(options: TaskWorkerOptions) {
     }
   }
 
-  const worker = new Worker<TaskJobData>(TASKS_QUEUE, processJob, {
-    connection: options.connection,
-    prefix: queues.prefix,
+  const worker = queues.store.worker<TaskJobData>(TASKS_QUEUE, processJob, {
     concurrency: options.concurrency,
     maxStalledCount: MAX_STALLED_COUNT,
     ...(options.lockDuration ? { lockDuration: options.lockDuration } : {}),
@@ -300,22 +296,21 @@ export function startTaskWorker(options: TaskWorkerOptions) {
   sweep.unref();
   worker.on('error', options.onError ?? ((error) => logger.error({ err: error }, 'task worker error')));
 
-  const subscriber = options.connection.duplicate();
-  void subscriber
-    .subscribe(queues.cancelChannel)
-    .catch((error: unknown) => logger.error({ err: error }, 'cancel subscription failed'));
-  subscriber.on('message', (_channel: string, runId: string) => {
-    const control = running.get(runId);
-    if (!control) return;
-    control.cancel();
-    logger.info({ runId }, 'cancel requested');
-  });
+  const cancels = queues.store.subscribeCancel(
+    (runId) => {
+      const control = running.get(runId);
+      if (!control) return;
+      control.cancel();
+      logger.info({ runId }, 'cancel requested');
+    },
+    (error) => logger.error({ err: error }, 'cancel subscription failed'),
+  );
 
   return {
     worker,
     async close(graceMs: number): Promise<void> {
       clearInterval(sweep);
-      subscriber.disconnect();
+      await cancels.close();
       await closeWithGrace(worker, graceMs);
     },
   };

@@ -3,7 +3,6 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { hashApiToken } from '@herald/db';
 import type { ApiContext } from '../api-context';
-import { hitRateLimit } from '../rate-limit';
 import { sendSignInMail } from './sign-in-mail';
 import { endSession, requireCsrf, sessionOf, startSession } from './session';
 import type { ConsoleViews } from './views';
@@ -42,14 +41,12 @@ export function signInRouter(ctx: ApiContext, views: ConsoleViews): Router {
     }
     const email = parsed.data;
     const prefix = `${ctx.queues.prefix}:rate:console-sign-in`;
-    const byIp = await hitRateLimit(
-      ctx.redis,
+    const byIp = await ctx.store.hitRateLimit(
       `${prefix}:ip:${req.ip ?? 'unknown'}`,
       SIGN_IN_PER_IP,
       SIGN_IN_WINDOW_SECONDS,
     );
-    const byAddress = await hitRateLimit(
-      ctx.redis,
+    const byAddress = await ctx.store.hitRateLimit(
       `${prefix}:address:${hashApiToken(email)}`,
       SIGN_IN_PER_ADDRESS,
       SIGN_IN_WINDOW_SECONDS,

@@ -4,7 +4,6 @@ import { AppError } from '../app-error';
 import type { ApiContext } from '../api-context';
 import { getAuth } from '../auth';
 import { testEmailSchema } from '../openapi/requests';
-import { hitRateLimit } from '../rate-limit';
 
 /** Runs the built-in test task for the caller; its mail can only go to the caller. */
 export function testEmailRouter(ctx: ApiContext): Router {
@@ -12,8 +11,7 @@ export function testEmailRouter(ctx: ApiContext): Router {
   router.post('/tasks/email-notification-test', async (req, res) => {
     const auth = getAuth(res);
     const body = testEmailSchema.parse(req.body ?? {});
-    const limit = await hitRateLimit(
-      ctx.redis,
+    const limit = await ctx.store.hitRateLimit(
       `${ctx.queues.prefix}:rate:test-email:${auth.userId}`,
       ctx.config.TEST_EMAIL_RATE_LIMIT,
       ctx.config.TEST_EMAIL_RATE_WINDOW_SECONDS,
