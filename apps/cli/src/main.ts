@@ -74,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
     log = createCliLogger(config.LOG_LEVEL);
     const explicit: ExplicitSettings = {
       redisUrl: isSet('REDIS_URL') ? config.REDIS_URL : undefined,
+      queueBackend: config.QUEUE_BACKEND,
       databaseUrl: isSet('DATABASE_URL') ? config.DATABASE_URL : undefined,
       smtpHost: isSet('SMTP_HOST') ? config.SMTP_HOST : undefined,
     };

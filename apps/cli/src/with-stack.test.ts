@@ -6,7 +6,11 @@ import { parseOneJson, runHerald } from './testing/run-herald';
 vi.setConfig({ testTimeout: 120_000 });
 
 // Settings given explicitly are passed through untouched, so nothing is started here.
-const given = { REDIS_URL: 'redis://127.0.0.1:6399', DATABASE_URL: testServerUrl() };
+const given = {
+  REDIS_URL: 'redis://127.0.0.1:6399',
+  DATABASE_URL: testServerUrl(),
+  QUEUE_BACKEND: undefined,
+};
 const printEnv =
   'console.log(JSON.stringify({ redis: process.env.REDIS_URL, database: process.env.DATABASE_URL }))';
 

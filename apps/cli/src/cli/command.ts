@@ -6,6 +6,7 @@ import type { Logger } from './logger';
 /** Settings the user set explicitly; unset ones may be resolved to a local dev stack. */
 export interface ExplicitSettings {
   redisUrl?: string;
+  queueBackend?: 'redis' | 'postgres';
   databaseUrl?: string;
   smtpHost?: string;
 }

@@ -12,7 +12,9 @@ interface TourOptions {
  * What the demo does with a running Herald, over its REST API through @herald/client, as a user
  * would: a task that mails its owner, a chord of tests with one summary mail, and the test e-mail.
  */
-export async function runDemoTour(options: TourOptions): Promise<{ lines: string[]; runs: RunDetail[] }> {
+export async function runDemoTour(
+  options: TourOptions,
+): Promise<{ lines: string[]; runs: RunDetail[]; mails: { to: string[]; subject: string }[] }> {
   const herald = createHeraldClient({ baseUrl: options.apiUrl, token: options.token });
   const report = await herald.submit({
     task: 'reports.build',
@@ -57,12 +59,14 @@ export async function runDemoTour(options: TourOptions): Promise<{ lines: string
     );
     return `  ${run.task} ${run.status} -> ${mails.join(', ') || 'no notification'}`;
   });
+  let mails: { to: string[]; subject: string }[] = [];
   if (options.inboxUrl) {
     const { messages } = (await (await fetch(`${options.inboxUrl}/api/messages`)).json()) as {
       messages: { to: string[]; subject: string }[];
     };
     lines.push(`Mail in the development inbox (${options.inboxUrl}):`);
     for (const message of messages) lines.push(`  to ${message.to.join(', ')}: ${message.subject}`);
+    mails = messages.map(({ to, subject }) => ({ to, subject }));
   }
-  return { lines, runs };
+  return { lines, runs, mails };
 }

@@ -1,6 +1,6 @@
 import { loadConfig } from '@herald/config';
 import { applyMigrations, createDatabase, seedDemo, type MigrateResult } from '@herald/db';
-import { createLogger } from '@herald/core';
+import { createLogger, migrateQueueStore } from '@herald/core';
 import { startApi } from '@herald/api';
 import { startWorkerApp } from '@herald/worker';
 import { registry } from '@herald/tasks';
@@ -21,11 +21,12 @@ function startStack({ explicit, config, log }: CommandContext): Promise<Stack> {
   if (explicit.smtpHost && !config.smtp)
     log.warn(`${config.smtpProblem}: using the development inbox instead`);
   return resolveStack({
-    redis: true,
+    queues: true,
     postgres: true,
     smtp: true,
     databaseName: 'herald',
     given: {
+      queueBackend: explicit.queueBackend,
       redisUrl: explicit.redisUrl,
       databaseUrl: explicit.databaseUrl,
       smtp: explicit.smtpHost && config.smtp ? { host: config.smtp.host, port: config.smtp.port } : undefined,
@@ -34,9 +35,11 @@ function startStack({ explicit, config, log }: CommandContext): Promise<Stack> {
   });
 }
 
-/** Step 2: the schema. */
-function migrate(databaseUrl: string): Promise<MigrateResult> {
-  return applyMigrations(databaseUrl);
+/** Step 2: the schema, and the queues' schema when they are on PostgreSQL. */
+async function migrate(databaseUrl: string, stack: Stack): Promise<MigrateResult> {
+  const result = await applyMigrations(databaseUrl);
+  if (stack.queueBackend?.kind === 'postgres') await migrateQueueStore(databaseUrl, 'herald');
+  return result;
 }
 
 /** Step 3: demo organization, users and a fresh token. */
@@ -74,15 +77,16 @@ export const demoCommand: Command = {
   path: ['demo'],
   usage: 'herald demo [--serve] [--json]',
   summary:
-    'find or start Redis, PostgreSQL and a development inbox, migrate, seed, start the API and worker, submit a task, a chord and a test e-mail, and show the mail; --serve keeps it all running',
+    'find or start Redis (else put the queues on PostgreSQL), PostgreSQL and a development inbox, migrate, seed, start the API and worker, submit a task, a chord and a test e-mail, and show the mail; --serve keeps it all running',
   flags: { serve: { type: 'boolean' } },
   async run(args, context) {
     const { log } = context;
     const stack = await startStack(context);
+    if (stack.queueBackend) log.info(`queues on ${stack.queueBackend.kind}: ${stack.queueBackend.reason}`);
     const release = stopOnSignal(() => stack.stop(), log);
     try {
       const databaseUrl = stack.postgres?.databaseUrl ?? '';
-      const migrations = await migrate(databaseUrl);
+      const migrations = await migrate(databaseUrl, stack);
       log.info({ applied: migrations.applied.length }, 'migrations done');
       const seeded = await seed(databaseUrl);
       const serve = args.flags.serve === true;
@@ -110,6 +114,7 @@ export const demoCommand: Command = {
       }
       const services = stack.describe();
       const data = {
+        queueBackend: stack.queueBackend,
         redisUrl: stack.redis?.url,
         databaseUrl,
         smtp: stack.smtp && { host: stack.smtp.host, port: stack.smtp.port },
@@ -121,6 +126,7 @@ export const demoCommand: Command = {
         migrations,
         services,
         runs: tour.runs,
+        mails: tour.mails,
       };
       const text = [
         'Herald demo',

@@ -18,9 +18,13 @@ export const withStackCommand: Command = {
     }
     // Tests bring their own SMTP sink and create their own databases on the server.
     const stack = await resolveStack({
-      redis: true,
+      queues: true,
       postgres: true,
-      given: { redisUrl: explicit.redisUrl, databaseUrl: explicit.databaseUrl },
+      given: {
+        queueBackend: explicit.queueBackend,
+        redisUrl: explicit.redisUrl,
+        databaseUrl: explicit.databaseUrl,
+      },
       log,
     });
     const services = stack.describe();

@@ -1,16 +1,22 @@
 import type { Logger } from '../cli/logger';
 import { ensureDatabase, resolvePostgres, type PostgresStrategy } from './postgres';
 import { resolveRedis, type RedisStrategy } from './redis';
-import type { ResolvedService } from './service';
+import { StackError, type ResolvedService } from './service';
 import { resolveSmtp, type ResolvedSmtp } from './smtp';
 import { DEFAULT_STATE_DIR, ensureDir } from './state-dir';
 
 export interface StackOptions {
-  redis?: boolean;
+  /** Find a place for the queues: Redis when one is given, running or startable, else PostgreSQL. */
+  queues?: boolean;
   postgres?: boolean;
   smtp?: boolean;
   /** What the user set; anything unset is found running or started locally. */
-  given?: { redisUrl?: string; databaseUrl?: string; smtp?: { host: string; port: number } };
+  given?: {
+    queueBackend?: 'redis' | 'postgres';
+    redisUrl?: string;
+    databaseUrl?: string;
+    smtp?: { host: string; port: number };
+  };
   /** The database to create and point DATABASE_URL at; without it, DATABASE_URL is the server's `postgres` database. */
   databaseName?: string;
   stateDir?: string;
@@ -20,8 +26,10 @@ export interface StackOptions {
 }
 
 export interface Stack {
-  /** REDIS_URL, DATABASE_URL, SMTP_HOST, SMTP_PORT: the variables to hand to Herald's processes. */
+  /** QUEUE_BACKEND, REDIS_URL, DATABASE_URL, SMTP_HOST, SMTP_PORT: the variables to hand to Herald's processes. */
   env: Record<string, string>;
+  /** Where the queues are, and why: one line for the user. */
+  queueBackend?: { kind: 'redis' | 'postgres'; reason: string };
   redis?: ResolvedService;
   postgres?: ResolvedService & { databaseUrl: string };
   smtp?: ResolvedSmtp;
@@ -38,7 +46,10 @@ export async function resolveStack(options: StackOptions): Promise<Stack> {
   const services: ResolvedService[] = [];
   const stack: Stack = {
     env: {},
-    describe: () => services.map((service) => service.description),
+    describe: () => [
+      ...(stack.queueBackend ? [`queues on ${stack.queueBackend.kind}: ${stack.queueBackend.reason}`] : []),
+      ...services.map((service) => service.description),
+    ],
     async stop() {
       for (const service of services.splice(0).reverse()) {
         await service
@@ -48,17 +59,33 @@ export async function resolveStack(options: StackOptions): Promise<Stack> {
     },
   };
   try {
-    if (options.redis) {
-      const redis = await resolveRedis({
-        url: given.redisUrl,
-        stateDir,
-        log,
-        strategies: options.redisStrategies,
-      });
-      services.push(redis);
-      stack.redis = redis;
-      stack.env.REDIS_URL = redis.url;
+    if (options.queues && given.queueBackend === 'postgres') {
+      stack.queueBackend = { kind: 'postgres', reason: 'QUEUE_BACKEND=postgres' };
+    } else if (options.queues) {
+      try {
+        const redis = await resolveRedis({
+          url: given.redisUrl,
+          stateDir,
+          log,
+          strategies: options.redisStrategies,
+        });
+        services.push(redis);
+        stack.redis = redis;
+        stack.env.REDIS_URL = redis.url;
+        stack.queueBackend = {
+          kind: 'redis',
+          reason: given.queueBackend ? 'QUEUE_BACKEND=redis' : redis.description,
+        };
+      } catch (error) {
+        // Without Redis (none set, running or startable) the queues go to PostgreSQL, unless Redis was asked for.
+        if (!(error instanceof StackError) || given.queueBackend === 'redis') throw error;
+        stack.queueBackend = {
+          kind: 'postgres',
+          reason: 'no REDIS_URL, nothing on 127.0.0.1:6379 and no redis-server on PATH',
+        };
+      }
     }
+    if (stack.queueBackend) stack.env.QUEUE_BACKEND = stack.queueBackend.kind;
     if (options.postgres) {
       const server = await resolvePostgres({
         url: given.databaseUrl,
