@@ -51,14 +51,17 @@ function seconds(duration: string): number {
 }
 
 describe('docker-compose.yml', () => {
-  it('has redis, postgres, mailpit, migrate, api and worker', () => {
+  it('has redis, postgres, mailpit, migrate, api and worker, and their PostgreSQL-queue twins', () => {
     expect(Object.keys(services).sort()).toEqual([
       'api',
+      'api-pg',
       'mailpit',
       'migrate',
+      'migrate-pg',
       'postgres',
       'redis',
       'worker',
+      'worker-pg',
     ]);
   });
 
@@ -93,7 +96,12 @@ describe('docker-compose.yml', () => {
 
   it('migrates once before api and worker start', () => {
     const migrate = services.migrate!;
-    expect(migrate.command).toEqual(['node', '--conditions=herald-compiled', '/app/apps/cli/dist/main.js', 'migrate']);
+    expect(migrate.command).toEqual([
+      'node',
+      '--conditions=herald-compiled',
+      '/app/apps/cli/dist/main.js',
+      'migrate',
+    ]);
     expect(exists('apps/cli/src/main.ts')).toBe(true);
     expect(migrate.restart).toBe('no');
     expect(migrate.depends_on?.postgres?.condition).toBe('service_healthy');
@@ -161,5 +169,18 @@ describe('docker-compose.yml', () => {
     expect(services.worker!.ports).toBeUndefined();
     const graceMs = Number(environment.SHUTDOWN_GRACE_MS ?? schemaDefault('SHUTDOWN_GRACE_MS'));
     expect(seconds(services.worker!.stop_grace_period ?? '10s')).toBeGreaterThan(graceMs / 1000);
+  });
+});
+
+describe('the postgres-queues profile', () => {
+  it('runs Herald with its queues on PostgreSQL, with no Redis anywhere', () => {
+    for (const name of ['migrate-pg', 'api-pg', 'worker-pg']) {
+      const service = services[name] as Service & { profiles?: string[] };
+      expect(service.profiles, name).toEqual(['postgres-queues']);
+      const environment = environmentOf(name);
+      expect(environment.QUEUE_BACKEND, name).toBe('postgres');
+      expect(environment.REDIS_URL, name).toBeUndefined();
+      expect(Object.keys(service.depends_on ?? {}), name).not.toContain('redis');
+    }
   });
 });

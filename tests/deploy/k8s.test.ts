@@ -124,7 +124,8 @@ describe('k8s/base as written', () => {
 
   it('the Secret template is in no kustomization', () => {
     const kustomizations = listFiles('k8s').filter((file) => file.endsWith('kustomization.yaml'));
-    expect(kustomizations.length).toBe(1 + OVERLAYS.length);
+    // base, the environments, and the postgres-queues variant.
+    expect(kustomizations.length).toBe(2 + OVERLAYS.length);
     for (const file of kustomizations) {
       // Comments are dropped by the parser: only real references count.
       expect(JSON.stringify(readYaml(file)), file).not.toContain('secret.example');
@@ -390,3 +391,17 @@ for (const target of targets) {
     }
   });
 }
+
+describe('the postgres-queues overlay', () => {
+  const dir = 'k8s/overlays/postgres-queues';
+  const text = listFiles(dir)
+    .map((file) => readText(file))
+    .join('\n');
+
+  it('sets QUEUE_BACKEND=postgres and scales the worker on the waiting jobs in PostgreSQL', () => {
+    expect(text).toContain('QUEUE_BACKEND=postgres');
+    expect(text).toMatch(/type: postgresql/);
+    expect(text).toContain("queue = 'tasks'");
+    expect(text).toContain("queue = 'notifications'");
+  });
+});
