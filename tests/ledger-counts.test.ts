@@ -30,6 +30,7 @@ const emptyQueue = (name: string) => ({ name, getJobCounts: () => Promise.resolv
 const noQueues = {
   tasks: emptyQueue('tasks'),
   notifications: emptyQueue('notifications'),
+  store: { kind: 'redis' },
 } as unknown as HeraldQueues;
 
 describe('LedgerCount', () => {

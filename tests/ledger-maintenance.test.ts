@@ -1,29 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '@herald/config';
 import { createTestDatabase, type TestDatabase } from '@herald/db/testing';
-import {
-  createRedisConnection,
-  MAINTENANCE_QUEUE,
-  PRUNE_SCHEDULER_ID,
-  startMaintenance,
-  type RedisConnection,
-} from '@herald/core';
-import { deleteKeys, redisUrl, silentLogger, waitFor } from './support/harness';
+import { MAINTENANCE_QUEUE, PRUNE_SCHEDULER_ID, startMaintenance, type QueueStore } from '@herald/core';
+import { silentLogger, waitFor } from './support/harness';
+import { createTestQueueStore, removeTestQueues } from './support/queue-backend';
 import { insertRuns } from './support/ledger-rows';
 
 let testDb: TestDatabase;
-let connection: RedisConnection;
+let store: QueueStore;
 const prefix = `test-${randomUUID()}`;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  connection = createRedisConnection(loadConfig({ REDIS_URL: redisUrl() }));
+  store = await createTestQueueStore(testDb.url, prefix);
 });
 afterAll(async () => {
-  await deleteKeys(connection, prefix);
-  connection?.disconnect();
+  await removeTestQueues(prefix);
+  await store?.close();
   await testDb?.drop();
 });
 
@@ -37,7 +30,7 @@ describe('the maintenance queue', () => {
     await insertRuns(testDb.db.pool, tenant, { prefix: 'old', count: 50, status: 'succeeded', daysAgo: 40 });
     await insertRuns(testDb.db.pool, tenant, { prefix: 'new', count: 5, status: 'succeeded', daysAgo: 1 });
     const policy = { runRetentionDays: 30, deliveryRetentionDays: 30 };
-    const options = { connection, prefix, pool: testDb.db.pool, logger: silentLogger, policy, everyMs: 300 };
+    const options = { store, pool: testDb.db.pool, logger: silentLogger, policy, everyMs: 300 };
     const [a, b] = await Promise.all([startMaintenance(options), startMaintenance(options)]);
     try {
       await waitFor(
@@ -45,7 +38,7 @@ describe('the maintenance queue', () => {
         15_000,
         'the scheduled prune',
       );
-      const queue = new Queue(MAINTENANCE_QUEUE, { connection, prefix });
+      const queue = store.queue(MAINTENANCE_QUEUE);
       const schedulers = await queue.getJobSchedulers();
       await queue.close();
       expect(schedulers.map((scheduler) => scheduler.key)).toEqual([PRUNE_SCHEDULER_ID]);

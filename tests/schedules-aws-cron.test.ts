@@ -1,6 +1,5 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TASKS_QUEUE } from '@herald/core';
 import { startStack, type Stack, type Tenant } from './support/stack';
 import { waitFor } from './support/harness';
 
@@ -13,13 +12,9 @@ beforeAll(async () => {
   stack = await startStack();
   acme = await stack.createTenant('Acme', 'ada@acme.test');
   globex = await stack.createTenant('Globex', 'hank@globex.test');
-  tasks = new Queue(TASKS_QUEUE, {
-    connection: { url: stack.config.REDIS_URL },
-    prefix: stack.config.QUEUE_PREFIX,
-  });
+  tasks = stack.api.ctx.queues.tasks;
 });
 afterAll(async () => {
-  await tasks?.close();
   await stack?.close();
 });
 

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crashTestTasks } from './fixtures/crash-tasks';
-import { createHarness, redisUrl, waitFor, waitForRunEnd, type Harness } from './support/harness';
+import { createHarness, waitFor, waitForRunEnd, type Harness } from './support/harness';
+import { queueBackendEnv } from './support/queue-backend';
 import { TASKS } from '@herald/tasks';
 
 let h: Harness;
@@ -10,7 +11,7 @@ const children: ChildProcess[] = [];
 
 function startWorkerProcess(): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'tests/fixtures/task-worker-process.ts'], {
-    env: { ...process.env, DATABASE_URL: h.testDb.url, REDIS_URL: redisUrl(), QUEUE_PREFIX: h.prefix },
+    env: { ...process.env, DATABASE_URL: h.testDb.url, ...queueBackendEnv(), QUEUE_PREFIX: h.prefix },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { closeWithGrace } from '@herald/core';
 import { deleteKeys, redisUrl } from '../support/harness';
+import { describeOnRedis } from '../support/queue-backend';
 
 const prefix = `reliability-${randomUUID()}`;
 const connection = new Redis(redisUrl(), { maxRetriesPerRequest: null });
@@ -13,7 +14,7 @@ afterAll(async () => {
   connection.disconnect();
 });
 
-describe('closeWithGrace', () => {
+describeOnRedis('closeWithGrace', () => {
   it('stops waiting for a job that outlasts the grace period', async () => {
     const queue = new Queue('grace', { connection, prefix });
     let isJobDone = false;

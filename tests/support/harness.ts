@@ -1,27 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import pino from 'pino';
-import { loadConfig } from '@herald/config';
 import { createTestDatabase, type TestDatabase } from '@herald/db/testing';
 import {
   createQueues,
-  createRedisConnection,
   RunLedger,
   startTaskWorker,
   TaskClient,
   TaskRegistry,
   type HeraldQueues,
-  type RedisConnection,
+  type QueueStore,
   type TaskDefinition,
   type TaskWorkerOptions,
 } from '@herald/core';
+import { createTestQueueStore, removeTestQueues } from './queue-backend';
 
-export const redisUrl = () => process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { redisUrl, deleteKeys } from './queue-backend';
 export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 export interface Harness {
   testDb: TestDatabase;
-  connection: RedisConnection;
+  store: QueueStore;
   prefix: string;
   queues: HeraldQueues;
   ledger: RunLedger;
@@ -33,16 +31,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A database, a Redis key prefix and queues of the test's own, removed by close(). */
+/** A database, queues (a Redis key prefix, or a PostgreSQL schema) of the test's own, removed by close(). */
 export async function createHarness(tasks: readonly TaskDefinition[]): Promise<Harness> {
   const testDb = await createTestDatabase();
-  const config = loadConfig({ REDIS_URL: redisUrl() });
-  const connection = createRedisConnection(config);
   const prefix = `test-${randomUUID()}`;
-  const queues = createQueues(connection, prefix);
+  const store = await createTestQueueStore(testDb.url, prefix);
+  const queues = createQueues(store);
   const ledger = new RunLedger(testDb.db.pool);
   const registry = new TaskRegistry(tasks);
-  const client = new TaskClient(registry, ledger, queues, connection, { logger: silentLogger });
+  const client = new TaskClient(registry, ledger, queues, { logger: silentLogger });
   const org = await testDb.db.prisma.organization.create({ data: { name: 'Harness Org' } });
   const user = await testDb.db.prisma.user.create({
     data: { organizationId: org.id, email: 'owner@harness.test', name: 'Owner' },
@@ -50,7 +47,7 @@ export async function createHarness(tasks: readonly TaskDefinition[]): Promise<H
   const workers: ReturnType<typeof startTaskWorker>[] = [];
   return {
     testDb,
-    connection,
+    store,
     prefix,
     queues,
     ledger,
@@ -63,7 +60,6 @@ export async function createHarness(tasks: readonly TaskDefinition[]): Promise<H
         registry,
         ledger,
         queues,
-        connection,
         logger: silentLogger,
         concurrency: 10,
         ...options,
@@ -73,21 +69,12 @@ export async function createHarness(tasks: readonly TaskDefinition[]): Promise<H
     },
     async close() {
       await Promise.all(workers.map((worker) => worker.close(1_000)));
-      await deleteKeys(connection, prefix);
+      await removeTestQueues(prefix);
       await queues.close();
-      connection.disconnect();
+      await store.close();
       await testDb.drop();
     },
   };
-}
-
-export async function deleteKeys(connection: RedisConnection, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await (connection as Redis).scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await connection.del(...keys);
-  } while (cursor !== '0');
 }
 
 /** Polls until check() returns a truthy value, or fails after timeoutMs. */

@@ -7,7 +7,8 @@ import { startApi } from '@herald/api';
 import { startWorkerApp } from '@herald/worker';
 import { startDevInbox, type DevInbox } from '@herald/email';
 import { registry } from '@herald/tasks';
-import { deleteKeys, redisUrl, silentLogger } from './harness';
+import { silentLogger } from './harness';
+import { prepareTestQueues, queueBackendEnv, removeTestQueues } from './queue-backend';
 import { createResponseValidator } from './openapi-validator';
 
 export interface Tenant {
@@ -43,7 +44,7 @@ export interface StackOptions {
   telemetry?: Telemetry;
 }
 
-/** The whole of Herald in this process: API, worker, a database, a Redis prefix and an SMTP inbox of the test's own. */
+/** The whole of Herald in this process: API, worker, a database, queues and an SMTP inbox of the test's own. */
 export async function startStack(
   env: Record<string, string> = {},
   options: StackOptions = {},
@@ -53,7 +54,7 @@ export async function startStack(
   const prefix = `test-${randomUUID()}`;
   const config = loadConfig({
     DATABASE_URL: testDb.url,
-    REDIS_URL: redisUrl(),
+    ...queueBackendEnv(),
     QUEUE_PREFIX: prefix,
     SMTP_HOST: '127.0.0.1',
     SMTP_PORT: String(inbox.smtpPort),
@@ -65,6 +66,7 @@ export async function startStack(
     ...env,
   });
   const { telemetry } = options;
+  await prepareTestQueues(config.QUEUE_DATABASE_URL ?? testDb.url, config.QUEUE_PREFIX);
   const worker = await startWorkerApp({ config, logger: silentLogger, registry, telemetry });
   const api = await startApi({
     config,
@@ -111,10 +113,7 @@ export async function startStack(
       await api.close();
       await worker.close(1_000);
       await inbox.close();
-      const { createRedisConnection } = await import('@herald/core');
-      const redis = createRedisConnection(config);
-      await deleteKeys(redis, prefix);
-      redis.disconnect();
+      await removeTestQueues(prefix);
       await testDb.drop();
     },
   };

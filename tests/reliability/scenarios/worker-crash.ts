@@ -7,6 +7,7 @@ import { addAudit, emptyResult, type ScenarioResult } from '../support/result';
 import type { Sizes } from '../support/sizes';
 import { describeRefused, submitRuns } from '../support/submit';
 import { World } from '../support/world';
+import { queueSchemaName } from '@herald/core';
 
 /** Whether this world's ledger holds no unfinished run and no undelivered mail. */
 async function isLedgerDone(world: World): Promise<boolean> {
@@ -18,7 +19,8 @@ async function isLedgerDone(world: World): Promise<boolean> {
   return Number(rows[0]?.open ?? 1) === 0;
 }
 
-async function describeJob(redis: Redis, prefix: string, queue: string, id: string): Promise<string> {
+async function describeJob(redis: Redis | null, prefix: string, queue: string, id: string): Promise<string> {
+  if (!redis) return `${queue} job state not read (queues on PostgreSQL)`;
   const job = await redis.hgetall(`${prefix}:${queue}:${id}`);
   if (!Object.keys(job).length) return `${queue} job gone`;
   const lists = await Promise.all(
@@ -35,7 +37,23 @@ async function describeJob(redis: Redis, prefix: string, queue: string, id: stri
   return `${queue} job ${state}, attemptsMade ${job.atm ?? 0}, started ${job.ats ?? 0}, stalled ${job.stc ?? 0}${job.failedReason ? `, failedReason "${job.failedReason.slice(0, 80)}"` : ''}`;
 }
 
-async function describeDeliveries(world: World, redis: Redis, runId: string): Promise<string> {
+/** On PostgreSQL: how many of the tasks' and of the notifications' jobs a killed worker held. */
+async function countStalledRows(
+  world: World,
+  [runIds, deliveryIds]: [string[], string[]],
+): Promise<[number, number]> {
+  const table = `"${queueSchemaName(world.prefix)}".job`;
+  const count = async (queue: string, ids: string[]) => {
+    const { rows } = await world.db.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${table} WHERE queue = $1 AND id = ANY($2::text[]) AND stalled_count > 0`,
+      [queue, ids],
+    );
+    return Number(rows[0]?.n ?? 0);
+  };
+  return [await count('tasks', runIds), await count('notifications', deliveryIds)];
+}
+
+async function describeDeliveries(world: World, redis: Redis | null, runId: string): Promise<string> {
   const { rows } = await world.db.pool.query<{ id: string; phase: string; status: string; attempts: number }>(
     `SELECT id, phase, status::text AS status, attempts FROM "NotificationDelivery" WHERE "runId" = $1`,
     [runId],
@@ -61,7 +79,9 @@ export async function runWorkerCrash(sizes: Sizes['crash']): Promise<ScenarioRes
   const result = emptyResult(`worker crash: SIGKILL every ~${sizes.killEveryMs / 1000} s`);
   const startedAt = Date.now();
   const world = await World.create();
-  const redis = new Redis(world.redisUrl, { maxRetriesPerRequest: 3 });
+  // Read only to explain a failure (which job state a lost run is in), on Redis.
+  const redis =
+    world.queueBackend === 'redis' ? new Redis(world.redisUrl, { maxRetriesPerRequest: 3 }) : null;
   try {
     const tenants = await Promise.all(['Acme', 'Globex', 'Initech'].map((name) => world.createTenant(name)));
     // Read by the short-lock entry only; main.ts keeps BullMQ's production 30 s locks.
@@ -132,13 +152,13 @@ export async function runWorkerCrash(sizes: Sizes['crash']): Promise<ScenarioRes
     const deliveryIds = (
       await world.db.pool.query<{ id: string }>(`SELECT id FROM "NotificationDelivery"`)
     ).rows.map((row) => row.id);
-    const stalledRuns = await countStalledJobs(
-      redis,
-      world.prefix,
-      'tasks',
-      accepted.map((run) => run.id),
-    );
-    const stalledDeliveries = await countStalledJobs(redis, world.prefix, 'notifications', deliveryIds);
+    const runIds = accepted.map((run) => run.id);
+    const [stalledRuns, stalledDeliveries] = redis
+      ? [
+          await countStalledJobs(redis, world.prefix, 'tasks', runIds),
+          await countStalledJobs(redis, world.prefix, 'notifications', deliveryIds),
+        ]
+      : await countStalledRows(world, [runIds, deliveryIds]);
     result.notes.push(
       `${kills} workers SIGKILLed (${world.processes.all.length} worker/API processes started); ` +
         `${stalledRuns} runs and ${stalledDeliveries} deliveries were held by a killed worker and picked up again`,
@@ -153,7 +173,7 @@ export async function runWorkerCrash(sizes: Sizes['crash']): Promise<ScenarioRes
       result.failures.push(`${crashed.name} crashed: ${crashed.tail(5)}`);
     result.requests = world.http.requests;
   } finally {
-    redis.disconnect();
+    redis?.disconnect();
     await world.close();
     result.durationMs = Date.now() - startedAt;
   }

@@ -2,7 +2,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createApiToken, createOrganization, createUser } from '@herald/db';
 import { createTestDatabase, type TestDatabase } from '@herald/db/testing';
-import { deleteKeys, redisUrl as sharedRedisUrl } from '../../support/harness';
+import type { QueueBackendKind } from '@herald/core';
+import {
+  deleteKeys,
+  prepareTestQueues,
+  redisUrl as sharedRedisUrl,
+  testQueueBackend,
+} from '../../support/queue-backend';
 import { HttpClient } from './http';
 import { ProcessGroup, type Entry, type HeraldProcess } from './herald-process';
 import { MailSink } from './mail-sink';
@@ -18,7 +24,10 @@ export interface Tenant {
 }
 
 export interface WorldOptions {
-  /** Redis for Herald; the machine's shared one by default (only this world's prefix is used). */
+  /**
+   * Redis for Herald; the machine's shared one by default (only this world's prefix is used).
+   * Giving one puts the queues on Redis whatever the test run's backend.
+   */
   redisUrl?: string;
   /** Rewrites the database URL Herald gets, e.g. through a TCP proxy. The test itself always connects directly. */
   databaseUrlForHerald?: (directUrl: string) => string;
@@ -34,7 +43,8 @@ export async function closeOpenWorlds(): Promise<void> {
 }
 
 /**
- * Everything a reliability scenario stands up: its own database, Redis prefix and SMTP sink,
+ * Everything a reliability scenario stands up: its own database, queues (a Redis prefix, or a
+ * schema in its database) and SMTP sink,
  * tenants with API tokens, and Herald processes started from their production entry points.
  * close() removes all of it.
  */
@@ -48,6 +58,7 @@ export class World {
   readonly smtpPassword = `smtp-pw-${randomBytes(12).toString('hex')}`;
   readonly redisUrl: string;
   readonly databaseUrl: string;
+  readonly queueBackend: QueueBackendKind;
 
   private constructor(
     readonly testDb: TestDatabase,
@@ -55,6 +66,7 @@ export class World {
     private readonly options: WorldOptions,
   ) {
     this.redisUrl = options.redisUrl ?? sharedRedisUrl();
+    this.queueBackend = options.redisUrl ? 'redis' : testQueueBackend();
     this.databaseUrl = options.databaseUrlForHerald ? options.databaseUrlForHerald(testDb.url) : testDb.url;
   }
 
@@ -63,6 +75,7 @@ export class World {
     const sink = await MailSink.start();
     const world = new World(testDb, sink, options);
     openWorlds.add(world);
+    if (world.queueBackend === 'postgres') await prepareTestQueues(testDb.url, world.prefix);
     return world;
   }
 
@@ -77,7 +90,8 @@ export class World {
       HOME: process.env.HOME ?? '',
       NODE_ENV: 'production',
       DATABASE_URL: this.databaseUrl,
-      REDIS_URL: this.redisUrl,
+      QUEUE_BACKEND: this.queueBackend,
+      ...(this.queueBackend === 'redis' ? { REDIS_URL: this.redisUrl } : {}),
       QUEUE_PREFIX: this.prefix,
       SMTP_HOST: '127.0.0.1',
       SMTP_PORT: String(this.sink.port),
@@ -151,6 +165,11 @@ export class World {
     if (!openWorlds.delete(this)) return;
     await this.processes.killAll();
     await this.sink.close();
+    if (this.queueBackend === 'redis') await this.deleteRedisKeys();
+    await this.testDb.drop();
+  }
+
+  private async deleteRedisKeys(): Promise<void> {
     const redis = new Redis(this.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
     redis.on('error', () => undefined);
     try {
@@ -161,6 +180,5 @@ export class World {
     } finally {
       redis.disconnect();
     }
-    await this.testDb.drop();
   }
 }
