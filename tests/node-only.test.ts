@@ -18,10 +18,13 @@ describe.skipIf(!canUnshare)('on a machine with nothing but Node (unshare -n)', 
   it('the demo puts the queues on PostgreSQL, says why, and three mails arrive', { timeout: 240_000 }, () => {
     // PATH holds the system's commands (embedded PostgreSQL uses a few as root) but no redis-*.
     const bin = mkdtempSync(path.join(tmpdir(), 'herald-node-only-'));
+    const linked = new Set(['node']);
     for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter((d) => existsSync(d)))
       for (const name of readdirSync(dir))
-        if (!name.startsWith('redis-') && name !== 'node' && !existsSync(path.join(bin, name)))
+        if (!name.startsWith('redis-') && !linked.has(name)) {
+          linked.add(name);
           symlinkSync(path.join(dir, name), path.join(bin, name));
+        }
     symlinkSync(process.execPath, path.join(bin, 'node'));
     try {
       const main = 'node --import tsx apps/cli/src/main.ts demo --json';
