@@ -35,7 +35,7 @@ export { isRedisUnavailableError } from './redis-errors';
 export {
   chooseQueueBackend,
   queueSchemaName,
-  redisAnswers,
+  pingRedis,
   type QueueBackendChoice,
   type QueueBackendKind,
   type QueueStore,

@@ -47,19 +47,25 @@ export interface QueueBackendChoice {
 
 const LOCAL_REDIS = { host: '127.0.0.1', port: 6379 };
 
-/** Whether a Redis answers PING at host:port within `timeoutMs`. */
-export function redisAnswers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+/**
+ * Sends a raw `PING` and reports whether a Redis answered `+PONG`. A server that wants a
+ * password answers `-NOAUTH`, which counts as unusable: nothing here knows its password.
+ */
+export function pingRedis(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
-    const done = (answer: boolean) => {
+    let reply = '';
+    const finish = (ok: boolean) => {
       socket.destroy();
-      resolve(answer);
+      resolve(ok);
     };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('error', () => done(false));
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once('error', () => finish(false));
     socket.once('connect', () => socket.write('PING\r\n'));
-    // +PONG, or -NOAUTH from a Redis with a password: either way a Redis is there.
-    socket.once('data', (data) => done(/^[+-]/.test(data.toString('latin1'))));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('latin1');
+      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
+    });
   });
 }
 
@@ -74,7 +80,7 @@ export async function chooseQueueBackend(
     return { kind: config.QUEUE_BACKEND, reason: `QUEUE_BACKEND=${config.QUEUE_BACKEND}` };
   if (config.REDIS_CLUSTER) return { kind: 'redis', reason: 'REDIS_CLUSTER is set' };
   if (config.redisUrlGiven) return { kind: 'redis', reason: 'REDIS_URL is set' };
-  if (await redisAnswers(LOCAL_REDIS.host, LOCAL_REDIS.port))
+  if (await pingRedis(LOCAL_REDIS.host, LOCAL_REDIS.port, 500))
     return { kind: 'redis', reason: 'a Redis answers on 127.0.0.1:6379' };
   return { kind: 'postgres', reason: 'no REDIS_URL and no Redis on 127.0.0.1:6379' };
 }

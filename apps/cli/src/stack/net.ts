@@ -22,27 +22,8 @@ export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-/**
- * Sends a raw `PING` and reports whether a Redis answered `+PONG`. A server that wants a
- * password answers `-NOAUTH`, which counts as unusable: nothing here knows its password.
- */
-export function pingRedis(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    let reply = '';
-    const finish = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => finish(false));
-    socket.once('error', () => finish(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString('latin1');
-      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
-    });
-  });
-}
+/** Whether a Redis answers `+PONG` (Herald's own check, shared with the queue backend's choice). */
+export { pingRedis } from '@herald/core';
 
 export async function waitFor(
   check: () => Promise<boolean>,
