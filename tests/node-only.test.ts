@@ -45,7 +45,9 @@ describe.skipIf(!canUnshare)('on a machine with nothing but Node (unshare -n)', 
         const blocked = /Embedded PostgreSQL cannot start as root here[^\n]*/.exec(result.stderr);
         if (blocked) context.skip(blocked[0]);
         expect(result.status, result.stderr).toBe(0);
-        const demo = JSON.parse(result.stdout.trim()) as {
+        // stdout carries the demo's JSON and nothing else (logs go to stderr).
+        expect(result.stdout.trim().split('\n'), result.stdout).toHaveLength(1);
+        const demo = JSON.parse(result.stdout) as {
           queueBackend: { kind: string; reason: string };
           redisUrl?: string;
           mails: { to: string[]; subject: string }[];

@@ -1,6 +1,6 @@
 import { loadConfig } from '@herald/config';
 import { applyMigrations, createDatabase, seedDemo, type MigrateResult } from '@herald/db';
-import { createLogger, migrateQueueStore } from '@herald/core';
+import { migrateQueueStore } from '@herald/core';
 import { startApi } from '@herald/api';
 import { startWorkerApp } from '@herald/worker';
 import { registry } from '@herald/tasks';
@@ -61,7 +61,8 @@ async function startHerald(stack: Stack, context: CommandContext, port: number) 
     FRONTEND_URL: context.config.FRONTEND_URL,
     HERALD_SECRET: context.config.HERALD_SECRET,
   });
-  const logger = createLogger({ level: config.LOG_LEVEL, name: 'herald-demo' });
+  // The CLI's logger writes to stderr: with --json, stdout carries the result and nothing else.
+  const logger = context.log.child({ part: 'herald' }, { level: config.LOG_LEVEL });
   const worker = await startWorkerApp({ config, logger, registry });
   const api = await startApi({ config, logger, registry, port, host: '127.0.0.1' });
   return {
