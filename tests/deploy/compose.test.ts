@@ -135,7 +135,7 @@ describe('docker-compose.yml', () => {
     it('runs in development mode: production would refuse its herald.local sender and http links', () => {
       expect(environment.NODE_ENV).toBe('development');
       expect(() => loadConfig({ ...environment, NODE_ENV: 'production' })).toThrow(
-        /SMTP_FROM: expected a sender on a real domain in production.*FRONTEND_URL: expected an https/,
+        /SMTP_FROM: expected a sender on a real domain in production.*PUBLIC_API_URL: expected an https/,
       );
     });
 

@@ -188,6 +188,8 @@ for (const target of targets) {
       const env = envOf(workload);
       for (const key of REQUIRED_IN_PRODUCTION) expect(env.has(key), `${name} ${key}`).toBe(true);
       for (const key of env.keys()) expect(isKnownVariable(key), `${name} ${key}`).toBe(true);
+      // Without FRONTEND_URL, "View results" opens the run console served by the API itself.
+      expect(env.has('FRONTEND_URL'), `${name} FRONTEND_URL`).toBe(false);
       expect(env.get('NODE_ENV')).toBe('production');
       // The template's sender is a placeholder that production refuses until a team sets its own.
       expect(() => loadConfig(Object.fromEntries(env))).toThrow(

@@ -26,7 +26,6 @@ export const REQUIRED_IN_PRODUCTION = [
   'SMTP_USER',
   'SMTP_PASSWORD',
   'SMTP_FROM',
-  'FRONTEND_URL',
   'PUBLIC_API_URL',
 ] as const;
 
