@@ -104,6 +104,46 @@ describe('ledger retention', () => {
     });
   });
 
+  it('removes expired console sign-in links and sessions, keeps live ones; the dry run counts them first', async () => {
+    const prisma = testDb.db.prisma;
+    const hoursFromNow = (hours: number) => new Date(Date.now() + hours * 3_600_000);
+    await prisma.signInLink.createMany({
+      data: [
+        { email: 'r@retention.test', tokenHash: 'link-expired', expiresAt: hoursFromNow(-3) },
+        {
+          email: 'r@retention.test',
+          tokenHash: 'link-used-expired',
+          expiresAt: hoursFromNow(-2),
+          usedAt: hoursFromNow(-2.1),
+        },
+        { email: 'r@retention.test', tokenHash: 'link-live', expiresAt: hoursFromNow(0.2) },
+      ],
+    });
+    await prisma.consoleSession.createMany({
+      data: [
+        {
+          email: 'r@retention.test',
+          tokenHash: 'session-ended',
+          userId: tenant.userId,
+          expiresAt: hoursFromNow(-5),
+        },
+        {
+          email: 'r@retention.test',
+          tokenHash: 'session-live',
+          userId: tenant.userId,
+          expiresAt: hoursFromNow(8),
+        },
+      ],
+    });
+    expect((await planPrune(pool(), policy)).signIns).toEqual({ links: 2, sessions: 1 });
+    expect(await prisma.signInLink.count()).toBe(3);
+    expect((await pruneLedger(pool(), policy)).signIns).toEqual({ links: 2, sessions: 1 });
+    expect((await prisma.signInLink.findMany()).map((link) => link.tokenHash)).toEqual(['link-live']);
+    expect((await prisma.consoleSession.findMany()).map((session) => session.tokenHash)).toEqual([
+      'session-live',
+    ]);
+  });
+
   it('never waits on a row another transaction holds: it skips it and a later pass takes it', async () => {
     await insertRuns(pool(), tenant, { prefix: 'held', count: 1, status: 'succeeded', daysAgo: 40 });
     await insertRuns(pool(), tenant, { prefix: 'free', count: 5, status: 'succeeded', daysAgo: 40 });

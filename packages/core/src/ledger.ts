@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { Batcher } from './batcher';
-import { TERMINAL_STATUSES, type NotificationPhase, type RunState } from './constants';
+import { TERMINAL_STATUSES, type RunState } from './constants';
 import { retryWhileDatabaseDown } from './db-retry';
-import type { NotificationRule } from './define-task';
+import type { RunNotification } from './recipients';
 
 export interface NewRun {
   id: string;
@@ -14,6 +14,8 @@ export interface NewRun {
   maxAttempts: number;
   parentId?: string | null;
   scheduleName?: string | null;
+  /** Extra e-mail recipients of this run (`notify.to`). */
+  notifyTo?: string[] | null;
 }
 
 export interface RunStart extends NewRun {
@@ -38,8 +40,8 @@ export interface RunEnd {
   title?: string;
   /** The last progress the run reported, kept once its job is gone from Redis. */
   progress?: unknown;
-  /** Notifications to record with this state, in the same statement. */
-  notifications: { rule: NotificationRule; phase: NotificationPhase; attempt: number }[];
+  /** Notifications to record with this state, in the same statement: one per recipient. */
+  notifications: RunNotification[];
 }
 
 /** A delivery just written, as its notification job carries it. */
@@ -126,10 +128,10 @@ export class RunLedger {
     await this.pool.query({
       name: 'herald_ledger_queued',
       text: `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
-       INSERT INTO "TaskRun" (id, "organizationId", "userId", task, input, status, "maxAttempts", "parentId", "scheduleName", "createdAt", "updatedAt")
-       SELECT v.id, v.org, v.usr, v.task, v.input, 'queued', v.max, v.parent, v.sched, now(), now()
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::int[], $7::text[], $8::text[])
-         AS v(id, org, usr, task, input, max, parent, sched), async_commit`,
+       INSERT INTO "TaskRun" (id, "organizationId", "userId", task, input, status, "maxAttempts", "parentId", "scheduleName", "notifyTo", "createdAt", "updatedAt")
+       SELECT v.id, v.org, v.usr, v.task, v.input, 'queued', v.max, v.parent, v.sched, v.notify, now(), now()
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::int[], $7::text[], $8::text[], $9::jsonb[])
+         AS v(id, org, usr, task, input, max, parent, sched, notify), async_commit`,
       values: [
         runs.map((r) => r.id),
         runs.map((r) => r.organizationId),
@@ -139,6 +141,7 @@ export class RunLedger {
         runs.map((r) => r.maxAttempts),
         runs.map((r) => r.parentId ?? null),
         runs.map((r) => r.scheduleName ?? null),
+        runs.map((r) => (r.notifyTo?.length ? json(r.notifyTo) : null)),
       ],
     });
     return runs.map(() => undefined);
@@ -226,10 +229,11 @@ export class RunLedger {
     const unique = [...new Map(items.map((item) => [item.id, item])).values()];
     const now = performance.now();
     const deliveries = unique.flatMap((run) =>
-      run.notifications.map(({ rule, phase, attempt }) => {
-        const recipient = run.userId;
+      run.notifications.map(({ rule, phase, attempt, address }) => {
+        // The owner by user id, as always; any other recipient by address: a row (and a key) each.
+        const recipient = address ?? run.userId;
         const key = idempotencyKey(run.id, phase, attempt, rule.channel, recipient);
-        return { id: deliveryIdFor(key), key, run, rule, phase, recipient };
+        return { id: deliveryIdFor(key), key, run, rule, phase, recipient, address: address ?? null };
       }),
     );
     const finishedAt = `CASE WHEN v.status IN ${TERMINAL} THEN now() - v.ended_ago * interval '1 millisecond' ELSE NULL END`;
@@ -262,11 +266,11 @@ export class RunLedger {
        ), done AS (
          SELECT id FROM upd UNION ALL SELECT id FROM ins_run
        ), ins AS (
-         INSERT INTO "NotificationDelivery" (id, "runId", "organizationId", "userId", channel, template, subject, phase, recipient, "idempotencyKey")
-         SELECT d.* FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
-           AS d(id, run_id, org, usr, channel, template, subject, phase, recipient, key)
+         INSERT INTO "NotificationDelivery" (id, "runId", "organizationId", "userId", channel, template, subject, phase, recipient, "idempotencyKey", "recipientAddress")
+         SELECT d.* FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $27::text[])
+           AS d(id, run_id, org, usr, channel, template, subject, phase, recipient, key, recipient_address)
          WHERE d.run_id IN (SELECT id FROM done)
-         ON CONFLICT ("idempotencyKey") DO NOTHING
+         ON CONFLICT ("runId", "idempotencyKey") DO NOTHING
          RETURNING id, "runId" AS run_id, channel
        )
        SELECT 'run' AS kind, id, id AS run_id, NULL AS channel FROM done
@@ -298,6 +302,7 @@ export class RunLedger {
         unique.map((r) => r.organizationId),
         unique.map((r) => r.userId),
         unique.map((r) => r.title ?? null),
+        deliveries.map((d) => d.address),
       ],
     });
     const updated = new Set<string>();

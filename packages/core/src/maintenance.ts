@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { MAINTENANCE_QUEUE, PRUNE_BATCH_PAUSE_MS, PRUNE_INTERVAL_MS } from './constants';
+import { ensureLedgerPartitions } from './ledger-partitions';
 import type { QueueStore } from './queue-store';
 import { pruneLedger, type PruneReport, type RetentionPolicy } from './retention';
 
@@ -21,7 +22,8 @@ export interface MaintenanceOptions {
 }
 
 /**
- * Prunes the ledger while holding a PostgreSQL advisory lock on a connection of its own; returns
+ * Keeps the ledger's day partitions ready ahead (emptying the default partition into them), then
+ * prunes it, while holding a PostgreSQL advisory lock on a connection of its own; returns
  * null when another process holds it. The job scheduler makes one job per interval for the whole
  * fleet, and the lock keeps a slow pass and the next one (or a manual prune) from overlapping.
  */
@@ -37,6 +39,7 @@ export async function pruneLedgerExclusively(
     ]);
     if (!rows[0]?.locked) return null;
     try {
+      await ensureLedgerPartitions(pool, { logger: options.logger });
       return await pruneLedger(pool, policy, options);
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [PRUNE_LOCK_ID]);

@@ -2,6 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { PRUNE_BATCH_SIZE, TERMINAL_STATUSES } from './constants';
+import { partitionName } from './partition-ranges';
+import { countExpiredSignIns, removeExpiredSignIns, type ExpiredSignIns } from './expired-sign-ins';
+import { dropExpiredPartition, findExpiredPartitions, type ExpiredPartition } from './partition-retention';
 
 /** How long the ledger keeps what has ended. */
 export interface RetentionPolicy {
@@ -21,7 +24,7 @@ export function retentionPolicyOf(config: {
 }
 
 export interface PruneReport {
-  /** Runs removed (or, for a dry run, that would be). */
+  /** Runs removed (or, for a dry run, that would be), dropped partitions' included. */
   runs: number;
   /** Deliveries removed: those of the removed runs and those older than the delivery cut-off. */
   deliveries: number;
@@ -29,6 +32,10 @@ export interface PruneReport {
   runsBefore: Date;
   /** Ended deliveries written before this go. */
   deliveriesBefore: Date;
+  /** Day partitions dropped whole (or that would be), with their rows; the rest is deleted in batches. */
+  partitions: ExpiredPartition[];
+  /** The console's expired sign-in links and sessions, removed along with the ledger's rows. */
+  signIns: ExpiredSignIns;
   dryRun: boolean;
 }
 
@@ -37,7 +44,7 @@ export interface PruneOptions {
   batchSize?: number;
   /** Pause between batches, so the ledger's writers get the disk between them. */
   pauseMs?: number;
-  logger?: Pick<Logger, 'info'>;
+  logger?: Pick<Logger, 'info' | 'warn'>;
   /** Stops between two batches (a worker shutting down); what was removed stays removed. */
   signal?: AbortSignal;
 }
@@ -66,25 +73,35 @@ async function cutoffs(
 /** What pruneLedger would remove now, counted without changing anything. */
 export async function planPrune(pool: pg.Pool, policy: RetentionPolicy): Promise<PruneReport> {
   const { runsBefore, deliveriesBefore } = await cutoffs(pool, policy);
+  const partitions = await findExpiredPartitions(pool, runsBefore, { withCounts: true });
+  // Rows in the partitions that would be dropped are counted there, not again as batch deletes.
   const { rows } = await pool.query<{ runs: string; deliveries: string }>(
-    `SELECT (SELECT count(*) FROM "TaskRun" r WHERE ${REMOVABLE_RUN}) AS runs,
+    `SELECT (SELECT count(*) FROM "TaskRun" r WHERE ${REMOVABLE_RUN} AND r.tableoid <> ALL($3::regclass[])) AS runs,
        (SELECT count(*) FROM "NotificationDelivery" d
-        WHERE ${oldDelivery('$2')}
-          OR d.status <> 'pending' AND EXISTS (SELECT 1 FROM "TaskRun" r WHERE r.id = d."runId" AND ${REMOVABLE_RUN})) AS deliveries`,
-    [runsBefore, deliveriesBefore],
+        WHERE d.tableoid <> ALL($4::regclass[]) AND (${oldDelivery('$2')}
+          OR d.status <> 'pending' AND EXISTS (SELECT 1 FROM "TaskRun" r WHERE r.id = d."runId" AND ${REMOVABLE_RUN}))) AS deliveries`,
+    [
+      runsBefore,
+      deliveriesBefore,
+      partitions.map((partition) => partitionName('TaskRun', partition.suffix)),
+      partitions.map((partition) => partitionName('NotificationDelivery', partition.suffix)),
+    ],
   );
   const row = rows[0]!;
   return {
-    runs: Number(row.runs),
-    deliveries: Number(row.deliveries),
+    runs: Number(row.runs) + partitions.reduce((sum, partition) => sum + partition.runs, 0),
+    deliveries: Number(row.deliveries) + partitions.reduce((sum, partition) => sum + partition.deliveries, 0),
     runsBefore,
     deliveriesBefore,
+    partitions,
+    signIns: await countExpiredSignIns(pool),
     dryRun: true,
   };
 }
 
 /**
- * Removes ended deliveries past DELIVERY_RETENTION_DAYS, then finished runs past
+ * Drops the day partitions that hold nothing to keep (partition-retention.ts), then removes what
+ * is left to remove in batches: ended deliveries past DELIVERY_RETENTION_DAYS, then finished runs past
  * RUN_RETENTION_DAYS with their deliveries, a batch per statement. Rows another transaction
  * holds are skipped (SKIP LOCKED), never waited for: a run being written is left to a later
  * pass, and two pruners at once remove each row once. Unfinished runs and pending deliveries
@@ -97,8 +114,25 @@ export async function pruneLedger(
 ): Promise<PruneReport> {
   const batchSize = options.batchSize ?? PRUNE_BATCH_SIZE;
   const { runsBefore, deliveriesBefore } = await cutoffs(pool, policy);
-  const report: PruneReport = { runs: 0, deliveries: 0, runsBefore, deliveriesBefore, dryRun: false };
+  const report: PruneReport = {
+    runs: 0,
+    deliveries: 0,
+    runsBefore,
+    deliveriesBefore,
+    partitions: [],
+    signIns: { links: 0, sessions: 0 },
+    dryRun: false,
+  };
   const startedAt = performance.now();
+
+  for (const { suffix } of await findExpiredPartitions(pool, runsBefore)) {
+    if (options.signal?.aborted) break;
+    const dropped = await dropExpiredPartition(pool, suffix, runsBefore, options.logger);
+    if (!dropped) continue;
+    report.partitions.push(dropped);
+    report.runs += dropped.runs;
+    report.deliveries += dropped.deliveries;
+  }
 
   for (;;) {
     const { rowCount } = await pool.query(
@@ -132,10 +166,14 @@ export async function pruneLedger(
     if (options.pauseMs) await sleep(options.pauseMs);
   }
 
+  if (!options.signal?.aborted) report.signIns = await removeExpiredSignIns(pool);
+
   options.logger?.info(
     {
       runs: report.runs,
       deliveries: report.deliveries,
+      droppedPartitions: report.partitions.map((partition) => partition.suffix),
+      signIns: report.signIns,
       runsBefore,
       deliveriesBefore,
       durationMs: Math.round(performance.now() - startedAt),
