@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { World, type Tenant } from './support/world';
 
 /**
- * A tenant connects Slack or PagerDuty by giving a URL; the worker POSTs to it. A URL that leads
+ * A tenant connects Slack, PagerDuty, Teams or a webhook by giving a URL; the worker POSTs to it. A URL that leads
  * inside Herald's network (here a server on the worker's loopback standing for an internal admin
  * endpoint or a cloud metadata service) would be a server-side request forgery, and the delivery's
  * reason ("answered 404", "ECONNREFUSED") would tell the tenant what listens there. Such a URL is
@@ -39,6 +39,8 @@ describe('notification channel URLs', () => {
   it.each([
     ['slack', (url: string) => ({ webhookUrl: url })],
     ['pagerduty', (url: string) => ({ routingKey: 'routing-key-1234', eventsUrl: url })],
+    ['teams', (url: string) => ({ webhookUrl: url })],
+    ['webhook', (url: string) => ({ webhookUrl: url })],
   ])(
     '%s: a URL on the worker’s own network is refused, and the worker never calls it',
     async (kind, config) => {

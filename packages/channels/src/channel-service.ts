@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
 import { runInTenant, type Database, type NotificationDelivery } from '@herald/db';
-import { channelConfigSchemas, isChannelKind } from './channel-config';
+import { isChannelKind } from './channel-config';
+import { formatChannelRef, parseChannelRef } from './channel-ref';
+import { channelRequest, ChannelSetupError, type ChannelRequest } from './channel-request';
 import { ChannelHttp, isRefusedAddress, PRIVATE_URL_REASON } from './channel-url';
-import { pagerDutyEvent, slackMessage, type MessageContext } from './messages';
+import type { MessageContext } from './messages';
 
 export interface ChannelAttempt {
   attempt: number;
@@ -14,6 +16,12 @@ export interface ChannelOutcome {
   reason?: string;
 }
 
+/** A delivery and the channel it goes to ("slack:alerts", or "slack" when it fell back to the default). */
+interface UsedChannel {
+  delivery: NotificationDelivery;
+  address: string;
+}
+
 /** The receiver may accept it later (network error, 429, 5xx): the queue retries it. */
 export class TransientChannelError extends Error {
   override name = 'TransientChannelError';
@@ -21,7 +29,7 @@ export class TransientChannelError extends Error {
 }
 
 /**
- * Slack and PagerDuty deliveries, through the same ledger, retries and idempotency as e-mail:
+ * Slack, PagerDuty, Teams and webhook deliveries, through the same ledger, retries and idempotency as e-mail:
  * a delivery that is no longer pending is never sent again.
  */
 export class ChannelService {
@@ -43,55 +51,65 @@ export class ChannelService {
     const delivery = await this.db.prisma.notificationDelivery.findUnique({ where: { id: deliveryId } });
     if (!delivery || delivery.status !== 'pending') return { status: 'already-done' };
     const tenant = { organizationId: delivery.organizationId, userId: delivery.userId };
-    const [run, channel] = await runInTenant(tenant, () =>
+    const ref = parseChannelRef(delivery.channel);
+    const [run, channels] = await runInTenant(tenant, () =>
       Promise.all([
         this.db.tenant.taskRun.findUnique({ where: { id: delivery.runId } }),
-        this.db.tenant.notificationChannel.findFirst({ where: { kind: delivery.channel } }),
+        this.db.tenant.notificationChannel.findMany({
+          where: { kind: ref.kind, name: { in: [...new Set([ref.name, ''])] } },
+        }),
       ]),
     );
-    if (!run) return this.finish(delivery, 'skipped', 'the run no longer exists', attempt);
-    if (!channel || !isChannelKind(delivery.channel)) {
-      return this.finish(
-        delivery,
-        'skipped',
-        `no ${delivery.channel} channel is configured for the organization`,
-        attempt,
-      );
+    const asNamed = { delivery, address: delivery.channel };
+    if (!run) return this.finish(asNamed, 'skipped', 'the run no longer exists', attempt);
+    const named = channels.find((c) => c.name === ref.name);
+    const channel = named ?? channels.find((c) => c.name === '');
+    if (!channel || !isChannelKind(ref.kind)) {
+      const missing = ref.name
+        ? `no ${ref.kind} channel named "${ref.name}" and no default ${ref.kind} channel are configured for the organization`
+        : `no ${delivery.channel} channel is configured for the organization`;
+      return this.finish(asNamed, 'skipped', missing, attempt);
     }
-    const ctx: MessageContext = { delivery, run, frontendUrl: this.options.frontendUrl };
-    let request: { url: string; body: unknown };
-    if (delivery.channel === 'slack') {
-      const config = channelConfigSchemas.slack.parse(channel.config);
-      request = { url: config.webhookUrl, body: slackMessage(ctx) };
-    } else {
-      const { url, event } = pagerDutyEvent(ctx, channelConfigSchemas.pagerduty.parse(channel.config));
-      request = { url, body: event };
-    }
+    // A rule naming a channel the organization has not set up still reaches its default one; the delivery says so.
+    const note = named
+      ? null
+      : `no ${ref.kind} channel named "${ref.name}": sent to the default ${ref.kind} channel`;
+    const withNote = (reason: string) => (note ? `${reason} (${note})` : reason);
+    const used = { delivery, address: formatChannelRef({ kind: ref.kind, name: channel.name }) };
 
+    const ctx: MessageContext = { delivery, run, frontendUrl: this.options.frontendUrl };
+    let request: ChannelRequest;
+    try {
+      request = channelRequest(ref.kind, channel.config, ctx);
+    } catch (error) {
+      if (!(error instanceof ChannelSetupError)) throw error;
+      return this.finish(used, 'failed', withNote(error.message), attempt);
+    }
     let status: number;
     try {
-      status = await this.http.postJson(request.url, request.body);
+      status = await this.http.post(request.url, request.body, request.headers);
     } catch (error) {
       // Refused before any connection: the reason says no more, so it tells the tenant nothing of the network.
-      if (isRefusedAddress(error)) return this.finish(delivery, 'failed', PRIVATE_URL_REASON, attempt);
+      if (isRefusedAddress(error)) return this.finish(used, 'failed', withNote(PRIVATE_URL_REASON), attempt);
       return this.retryOrFail(
-        delivery,
-        `could not reach the ${delivery.channel} endpoint: ${(error as Error).message}`,
+        used,
+        withNote(`could not reach the ${ref.kind} endpoint: ${(error as Error).message}`),
         attempt,
       );
     }
-    if (status >= 200 && status < 300) return this.finish(delivery, 'sent', null, attempt);
-    const detail = `${delivery.channel} answered ${status}`;
-    if (status === 429 || status >= 500) return this.retryOrFail(delivery, detail, attempt);
-    return this.finish(delivery, 'failed', detail, attempt);
+    if (status >= 200 && status < 300) return this.finish(used, 'sent', note, attempt);
+    const detail = withNote(`${ref.kind} answered ${status}`);
+    if (status === 429 || status >= 500) return this.retryOrFail(used, detail, attempt);
+    return this.finish(used, 'failed', detail, attempt);
   }
 
   private async retryOrFail(
-    delivery: NotificationDelivery,
+    used: UsedChannel,
     reason: string,
     attempt: ChannelAttempt,
   ): Promise<ChannelOutcome> {
-    if (attempt.attempt >= attempt.maxAttempts) return this.finish(delivery, 'failed', reason, attempt);
+    if (attempt.attempt >= attempt.maxAttempts) return this.finish(used, 'failed', reason, attempt);
+    const { delivery } = used;
     await this.db.prisma.notificationDelivery.updateMany({
       where: { id: delivery.id, status: 'pending' },
       data: { attempts: attempt.attempt, reason },
@@ -100,7 +118,7 @@ export class ChannelService {
   }
 
   private async finish(
-    delivery: NotificationDelivery,
+    { delivery, address }: UsedChannel,
     status: 'sent' | 'skipped' | 'failed',
     reason: string | null,
     attempt: ChannelAttempt,
@@ -111,7 +129,7 @@ export class ChannelService {
         status,
         reason,
         attempts: attempt.attempt,
-        address: delivery.channel,
+        address,
         ...(status === 'sent' ? { sentAt: new Date() } : {}),
       },
     });

@@ -53,16 +53,24 @@ export class ChannelHttp {
 
   /** The receiver's status code; rejects on a network error, a refused address or a timeout. */
   postJson(url: string, body: unknown): Promise<number> {
+    return this.post(url, JSON.stringify(body));
+  }
+
+  /** POSTs a JSON text as it is (a signature covers these exact bytes), with extra headers. */
+  post(url: string, payload: string, headers: Record<string, string> = {}): Promise<number> {
     const target = new URL(url);
     const isHttps = target.protocol === 'https:';
-    const payload = JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const request = (isHttps ? https : http).request(
         target,
         {
           method: 'POST',
           agent: isHttps ? this.agents.https : this.agents.http,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+          headers: {
+            ...headers,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(payload),
+          },
           timeout: REQUEST_TIMEOUT_MS,
         },
         (response) => {

@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import type { NotificationDelivery, TaskRun } from '@herald/db';
 import { PAGERDUTY_EVENTS_URL, type PagerDutyConfig } from './channel-config';
+import { runErrorOf } from './run-error';
 
 const handlebars = Handlebars.create();
 const subjects = new Map<string, Handlebars.TemplateDelegate>();
@@ -8,7 +9,7 @@ const subjects = new Map<string, Handlebars.TemplateDelegate>();
 /** Slack mrkdwn treats &, < and > as markup. */
 const escapeSlack = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-function fillSubject(template: string, variables: Record<string, unknown>): string {
+export function fillSubject(template: string, variables: Record<string, unknown>): string {
   // A rule without a subject of its own (emailNotification's default): the run's title and status.
   if (!template) template = '{{run_title}} {{status}}';
   let fill = subjects.get(template);
@@ -27,7 +28,7 @@ export interface MessageContext {
   frontendUrl: string;
 }
 
-function variables({ delivery, run, frontendUrl }: MessageContext) {
+export function variables({ delivery, run, frontendUrl }: MessageContext) {
   const result = run.result && typeof run.result === 'object' && !Array.isArray(run.result) ? run.result : {};
   const error = (run.error as { message?: string } | null)?.message;
   return {
@@ -45,7 +46,18 @@ function variables({ delivery, run, frontendUrl }: MessageContext) {
 export const runLink = ({ run, frontendUrl }: MessageContext) =>
   `${frontendUrl.replace(/\/$/, '')}/runs/${run.id}`;
 
-const STATUS_ICON: Record<string, string> = {
+/** Phases whose message shows where the run failed: the first lines of the error's stack. */
+const FAILURE_PHASES = new Set(['failed', 'retrying']);
+
+/** The run's error for a message: its message, then the first stack lines of a failure. */
+export function errorText(ctx: MessageContext): string | undefined {
+  const error = runErrorOf(ctx.run);
+  if (!error?.message) return undefined;
+  const stack = FAILURE_PHASES.has(ctx.delivery.phase) ? error.stack : [];
+  return [error.message.slice(0, 2_000), ...stack.map((line) => `    ${line}`)].join('\n');
+}
+
+export const STATUS_ICON: Record<string, string> = {
   succeeded: '✅',
   failed: '❌',
   timed_out: '⏱️',
@@ -62,7 +74,7 @@ export function slackMessage(ctx: MessageContext) {
     `*Task*\n${escapeSlack(ctx.run.task)}`,
     `*Status*\n${STATUS_ICON[ctx.delivery.phase] ?? ''} ${ctx.delivery.phase}`,
   ];
-  const error = typeof vars.error_message === 'string' ? vars.error_message : undefined;
+  const error = errorText(ctx);
   return {
     text: `${STATUS_ICON[ctx.delivery.phase] ?? ''} ${title}`.trim(),
     blocks: [
@@ -72,7 +84,7 @@ export function slackMessage(ctx: MessageContext) {
         ? [
             {
               type: 'section',
-              text: { type: 'mrkdwn', text: `\`\`\`${escapeSlack(error.slice(0, 2_000))}\`\`\`` },
+              text: { type: 'mrkdwn', text: `\`\`\`${escapeSlack(error)}\`\`\`` },
             },
           ]
         : []),
@@ -90,6 +102,7 @@ export function pagerDutyEvent(ctx: MessageContext, config: PagerDutyConfig) {
   const key = context.alert_key ?? ctx.run.scheduleName ?? ctx.run.task;
   const dedupKey = `herald:${ctx.run.organizationId}:${key}`;
   const isResolve = ctx.delivery.phase === 'succeeded';
+  const error = runErrorOf(ctx.run);
   const event = isResolve
     ? { routing_key: config.routingKey, event_action: 'resolve', dedup_key: dedupKey }
     : {
@@ -104,7 +117,9 @@ export function pagerDutyEvent(ctx: MessageContext, config: PagerDutyConfig) {
           custom_details: {
             run_id: ctx.run.id,
             status: ctx.delivery.phase,
-            error: (ctx.run.error as { message?: string } | null)?.message,
+            error: error?.message || undefined,
+            error_name: error?.name,
+            stack: error?.stack.length && FAILURE_PHASES.has(ctx.delivery.phase) ? error.stack : undefined,
           },
         },
         links: [{ href: runLink(ctx), text: 'View run in Herald' }],

@@ -1,6 +1,7 @@
 import { createDocument, type ZodOpenApiObject } from 'zod-openapi';
 import type { TaskRegistry } from '@herald/core';
 import { runPaths } from './paths-runs';
+import { channelPaths } from './paths-channels';
 import { settingsPaths } from './paths-settings';
 import { taskCallSchemas } from './task-calls';
 
@@ -29,14 +30,14 @@ export function createOpenApiDocument(
       { name: 'templates', description: 'Mail templates' },
       { name: 'preferences', description: "The caller's notification preferences" },
       { name: 'schedules', description: 'Recurring runs' },
-      { name: 'channels', description: 'Slack and PagerDuty' },
+      { name: 'channels', description: 'Slack, PagerDuty, Microsoft Teams and signed webhooks' },
     ],
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'An API token from `herald token create`' },
       },
     },
-    paths: { ...runPaths(calls), ...settingsPaths() },
+    paths: { ...runPaths(calls), ...settingsPaths(), ...channelPaths() },
   };
   return createDocument(document);
 }
