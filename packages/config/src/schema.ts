@@ -139,6 +139,8 @@ export const envSchema = z.object({
    * (a receiver on the cluster's own network). Off: tenants cannot make the worker call inside it.
    */
   CHANNEL_ALLOW_PRIVATE_URLS: booleanFlag.default(false),
+  /** The most extra e-mail recipients a submission or a schedule may add to a run (`notify.to`). */
+  NOTIFY_MAX_RECIPIENTS: z.coerce.number({ message: 'expected a number' }).int().min(0).max(1000).default(10),
   /** Finished runs older than this many days are removed with their deliveries (the maintenance queue). */
   RUN_RETENTION_DAYS: z.coerce
     .number({ message: 'expected a number of days' })

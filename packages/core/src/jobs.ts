@@ -18,6 +18,8 @@ export interface TaskJobData {
   scheduleName?: string;
   /** For a scheduled run: the input key that receives its planned fire time. */
   kickoffTimeInput?: string;
+  /** Extra e-mail recipients of this run (`notify.to` of its submission or schedule). */
+  notifyTo?: string[];
 }
 
 export interface HeraldQueues {

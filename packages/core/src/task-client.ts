@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Tenant } from '@herald/db';
 import type { Logger } from 'pino';
 import { callStateHandlers } from './call-state-handlers';
@@ -8,15 +7,20 @@ import { atElement } from './errors';
 import type { TaskCall } from './define-task';
 import { taskJobOptions, type HeraldQueues, type TaskJobData } from './jobs';
 import type { RunLedger } from './ledger';
+import { notificationsFor } from './notification-filter';
 import { enqueueDeliveries } from './outbox';
+import { addressNotifications } from './recipients';
 import type { TaskRegistry } from './registry';
 import { withRedisDeadline } from './redis-errors';
+import { newRunId } from './run-id';
 
 export interface EnqueueOptions {
   delay?: number;
   priority?: number;
   attempts?: number;
   scheduleName?: string;
+  /** Extra e-mail recipients of this run, added to its task's e-mail rules (checked by the caller). */
+  notifyTo?: string[];
 }
 
 export interface TaskClientOptions {
@@ -52,11 +56,25 @@ export class TaskClient {
     const definition = this.registry.get(task);
     const parsed = this.registry.parseInput(task, input);
     const attempts = Math.min(options.attempts ?? definition.attempts, MAX_TASK_ATTEMPTS);
-    const id = randomUUID();
+    const id = newRunId();
+    const notifyTo = options.notifyTo?.length ? options.notifyTo : undefined;
     await this.ledger.insertQueued([
-      { id, ...tenant, task, input: parsed, maxAttempts: attempts, scheduleName: options.scheduleName },
+      {
+        id,
+        ...tenant,
+        task,
+        input: parsed,
+        maxAttempts: attempts,
+        scheduleName: options.scheduleName,
+        notifyTo,
+      },
     ]);
-    const data: TaskJobData = { ...tenant, input: parsed, scheduleName: options.scheduleName };
+    const data: TaskJobData = {
+      ...tenant,
+      input: parsed,
+      scheduleName: options.scheduleName,
+      ...(notifyTo ? { notifyTo } : {}),
+    };
     try {
       await withRedisDeadline(
         this.queues.tasks.add(task, data, {
@@ -96,7 +114,7 @@ export class TaskClient {
     const parsed = inputs.map((input) => this.registry.parseInput(task, input));
     const attempts = Math.min(options.attempts ?? definition.attempts, MAX_TASK_ATTEMPTS);
     const runs = parsed.map((input) => ({
-      id: randomUUID(),
+      id: newRunId(),
       ...tenant,
       task,
       input,
@@ -145,7 +163,7 @@ export class TaskClient {
     const tenant: Tenant = { organizationId: caller.organizationId, userId: caller.userId };
     const parsedChildren = children.map((child, index) =>
       atElement(`tasks[${index}]`, () => ({
-        id: randomUUID(),
+        id: newRunId(),
         definition: this.registry.get(child.task),
         input: this.registry.parseInput(child.task, child.input),
       })),
@@ -154,7 +172,7 @@ export class TaskClient {
     const callbackInput = atElement('callback', () =>
       this.registry.parseInput(callback.task, callback.input),
     );
-    const id = randomUUID();
+    const id = newRunId();
     await this.ledger.insertQueued([
       { id, ...tenant, task: callback.task, input: callbackInput, maxAttempts: callbackDefinition.attempts },
       ...parsedChildren.map((child) => ({
@@ -217,9 +235,12 @@ export class TaskClient {
       status: 'cancelled',
       attempts: job.attemptsMade,
       error: { message: 'Run was cancelled' },
-      notifications: (definition?.notifications ?? [])
-        .filter((rule) => rule.on.includes('cancelled'))
-        .map((rule) => ({ rule, phase: 'cancelled' as const, attempt: job.attemptsMade })),
+      notifications: await addressNotifications(
+        this.ledger.pool,
+        job.data,
+        notificationsFor(definition, 'cancelled', job.attemptsMade, undefined),
+        job.data.notifyTo,
+      ),
     });
     await enqueueDeliveries(this.queues.notifications, outcome.deliveries);
     // The run never started, so no worker sees its end: its handlers are called here.

@@ -28,6 +28,7 @@ export type {
   NotificationChannel,
   SignInLink,
   ConsoleSession,
+  EmailSuppression,
 } from './generated/prisma/client';
 export { RunStatus, DeliveryStatus, UserRole } from './generated/prisma/enums';
 export { generateApiToken, hashApiToken, isSameDigest, API_TOKEN_PREFIX, type NewApiToken } from './tokens';

@@ -11,6 +11,7 @@ const TENANT_MODELS = new Set([
   'Schedule',
   'AlertState',
   'NotificationChannel',
+  'EmailSuppression',
 ]);
 
 type Args = Record<string, unknown>;

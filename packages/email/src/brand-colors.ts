@@ -36,6 +36,21 @@ export function brandColorsOf(brandColor: string): BrandColors {
   return colors;
 }
 
+const HEX_COLOR = /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i;
+
+/**
+ * Why the console refuses this brand colour, or null when it takes it: the console's own buttons
+ * draw white text on it, so it must reach 4.5:1 against white. (Mails take any stored colour,
+ * see brandColorsOf; the ratio is cut, not rounded, to one decimal so 4.47 reads as 4.4, not 4.5.)
+ */
+export function refusedBrandColor(color: string): string | null {
+  if (!HEX_COLOR.test(color)) return `expected a colour like #4f46e5 (got "${color}")`;
+  const ratio = colord(color).contrast(WHITE);
+  if (ratio >= MIN_TEXT_CONTRAST) return null;
+  const shown = (Math.floor(ratio * 10) / 10).toFixed(1);
+  return `white text on ${color} is ${shown}:1; buttons need at least ${MIN_TEXT_CONTRAST}:1 (WCAG AA)`;
+}
+
 /** Derived once per colour: every mail of an organization needs the same three. */
 const derived = new Map<string, BrandColors>();
 const MAX_DERIVED = 1_000;

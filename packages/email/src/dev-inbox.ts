@@ -45,6 +45,13 @@ function smtpError(message: string, responseCode: number): Error {
   return Object.assign(new Error(message), { responseCode });
 }
 
+/**
+ * `.invalid` is reserved never to exist (RFC 2606): the inbox refuses such a recipient as a real
+ * server refuses an unknown domain, so one bad address among several can be tried end to end.
+ */
+const RESERVED_INVALID = /\.invalid$/i;
+const NO_SUCH_DOMAIN = () => smtpError('Recipient address rejected: domain does not exist', 550);
+
 function refusal(mode: RefuseMode): Error | null {
   if (mode === 'tempfail') return smtpError('Mailbox temporarily unavailable, try again later', 451);
   if (mode === 'reject') return smtpError('Mailbox unavailable, delivery refused', 550);
@@ -141,7 +148,8 @@ export async function startDevInbox(options: DevInboxOptions = {}): Promise<DevI
     size: MAX_MESSAGE_BYTES,
     closeTimeout: CLOSE_GRACE_MS,
     onAuth: (_auth, _session, callback) => callback(null, { user: 'dev' }),
-    onRcptTo: (_address, _session, callback) => callback(refusal(mode)),
+    onRcptTo: (address, _session, callback) =>
+      callback(refusal(mode) ?? (RESERVED_INVALID.test(address.address) ? NO_SUCH_DOMAIN() : null)),
     onData: (stream, session, callback) => {
       void accept(stream, session).then(
         (message) => callback(null, message),

@@ -68,3 +68,4 @@ export {
 } from './errors';
 export { DigestSender, digestKeyFor, digestWindow, type DigestJob } from './digest-sender';
 export { brandingOf, automaticMailHeaders } from './mail-parts';
+export { refusedBrandColor, MIN_TEXT_CONTRAST } from './brand-colors';

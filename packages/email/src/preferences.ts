@@ -18,7 +18,12 @@ export const DEFAULT_PREFERENCES: Readonly<NotificationPreferences> = Object.fre
   digestWindowMinutes: 60,
 });
 
-type PreferenceRow = { emailEnabled: boolean; mutedTasks: string[]; delivery: string; digestWindowMinutes: number };
+type PreferenceRow = {
+  emailEnabled: boolean;
+  mutedTasks: string[];
+  delivery: string;
+  digestWindowMinutes: number;
+};
 
 const view = (row: PreferenceRow): NotificationPreferences => ({
   emailEnabled: row.emailEnabled,
@@ -53,7 +58,9 @@ export function updatePreferences(
       ...(changes.emailEnabled === undefined ? {} : { emailEnabled: changes.emailEnabled }),
       ...(changes.mutedTasks === undefined ? {} : { mutedTasks: normalizeMutedTasks(changes.mutedTasks) }),
       ...(changes.delivery === undefined ? {} : { delivery: changes.delivery }),
-      ...(changes.digestWindowMinutes === undefined ? {} : { digestWindowMinutes: changes.digestWindowMinutes }),
+      ...(changes.digestWindowMinutes === undefined
+        ? {}
+        : { digestWindowMinutes: changes.digestWindowMinutes }),
     };
     const row = await db.tenant.notificationPreference.upsert({
       where: { userId: tenant.userId },
@@ -67,11 +74,13 @@ export function updatePreferences(
 
 /**
  * One-click unsubscribe (RFC 8058): turns e-mail off for the user the token names, in the
- * organization it names. False for a bad token, or a user who is not (or no longer) in that organization.
+ * organization it names; for an address that is not a user, puts it on the organization's
+ * suppression list. False for a bad token, or a user or organization that is no longer there.
  */
 export async function unsubscribe(db: Database, token: string, secret: string): Promise<boolean> {
   const scope = verifyUnsubscribeToken(token, secret);
   if (!scope) return false;
+  if ('address' in scope) return suppressAddress(db, scope.organizationId, scope.address);
   const tenant: Tenant = { organizationId: scope.organizationId, userId: scope.userId };
   // Awaited inside the callback: a Prisma query runs when awaited, and must run inside the tenant context.
   const user = await runInTenant(
@@ -81,4 +90,21 @@ export async function unsubscribe(db: Database, token: string, secret: string): 
   if (!user) return false;
   await updatePreferences(db, tenant, { emailEnabled: false });
   return true;
+}
+
+/** Puts an address on the organization's suppression list (kept once); false when the organization is gone. */
+export async function suppressAddress(
+  db: Database,
+  organizationId: string,
+  address: string,
+): Promise<boolean> {
+  const { rows } = await db.pool.query<{ found: boolean }>(
+    `WITH org AS (SELECT id FROM "Organization" WHERE id = $1), added AS (
+       INSERT INTO "EmailSuppression" ("organizationId", address) SELECT id, $2 FROM org
+       ON CONFLICT DO NOTHING
+     )
+     SELECT EXISTS (SELECT 1 FROM org) AS found`,
+    [organizationId, address.toLowerCase()],
+  );
+  return rows[0]?.found ?? false;
 }

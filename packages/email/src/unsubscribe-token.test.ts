@@ -43,6 +43,19 @@ describe('unsubscribe tokens', () => {
       expect(verifyUnsubscribeToken(bad, SECRET)).toBeNull();
   });
 
+  it('can name an address instead of a user; each address gets its own token', () => {
+    const ann = createUnsubscribeToken({ address: 'Ann@Team.test', organizationId: 'org-acme' }, SECRET);
+    const bob = createUnsubscribeToken({ address: 'bob@team.test', organizationId: 'org-acme' }, SECRET);
+    expect(verifyUnsubscribeToken(ann, SECRET)).toEqual({
+      address: 'ann@team.test',
+      organizationId: 'org-acme',
+    });
+    expect(bob).not.toBe(ann);
+    // Ann's signature over Bob's payload is no token.
+    expect(verifyUnsubscribeToken(`${bob.split('.')[0]}.${ann.split('.')[1]}`, SECRET)).toBeNull();
+    expect(createUnsubscribeToken({ ...ADA }, SECRET)).not.toBe(ann);
+  });
+
   it('builds the link under the public API URL', () => {
     expect(unsubscribeUrl('https://herald.example.com/', 'abc.def')).toBe(
       'https://herald.example.com/unsubscribe/abc.def',

@@ -1,9 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export interface UnsubscribeScope {
-  userId: string;
-  organizationId: string;
-}
+/**
+ * Whom a token silences: a user of the organization (their preferences), or an address a rule
+ * or a submission named that is not one of its users (the organization's suppression list).
+ */
+export type UnsubscribeScope =
+  { userId: string; organizationId: string } | { address: string; organizationId: string };
 
 /**
  * Domain separation: the secret may sign other things one day; a signature made for them
@@ -16,14 +18,17 @@ function sign(payload: string, secret: string): Buffer {
 }
 
 /**
- * `<payload>.<signature>`, both base64url: the payload names the user and the organization,
- * the signature is HMAC-SHA256 over it. It does not expire: an unsubscribe link in an old mail
- * must keep working (RFC 8058 one-click), and all it can do is turn that user's mail off.
+ * `<payload>.<signature>`, both base64url: the payload names the user (or the address) and the
+ * organization, the signature is HMAC-SHA256 over it. It does not expire: an unsubscribe link in
+ * an old mail must keep working (RFC 8058 one-click), and all it can do is turn that one
+ * recipient's mail off.
  */
 export function createUnsubscribeToken(scope: UnsubscribeScope, secret: string): string {
-  const payload = Buffer.from(JSON.stringify({ u: scope.userId, o: scope.organizationId })).toString(
-    'base64url',
-  );
+  const fields =
+    'address' in scope
+      ? { a: scope.address.toLowerCase(), o: scope.organizationId }
+      : { u: scope.userId, o: scope.organizationId };
+  const payload = Buffer.from(JSON.stringify(fields)).toString('base64url');
   return `${payload}.${sign(payload, secret).toString('base64url')}`;
 }
 
@@ -41,10 +46,15 @@ export function verifyUnsubscribeToken(token: string, secret: string): Unsubscri
   try {
     const data = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
       u?: unknown;
+      a?: unknown;
       o?: unknown;
     };
-    if (typeof data.u !== 'string' || typeof data.o !== 'string' || !data.u || !data.o) return null;
-    return { userId: data.u, organizationId: data.o };
+    if (typeof data.o !== 'string' || !data.o) return null;
+    if (typeof data.u === 'string' && data.u && data.a === undefined)
+      return { userId: data.u, organizationId: data.o };
+    if (typeof data.a === 'string' && data.a && data.u === undefined)
+      return { address: data.a, organizationId: data.o };
+    return null;
   } catch {
     return null;
   }

@@ -16,7 +16,8 @@ export function deliveryView(delivery: NotificationDelivery) {
     status: delivery.status,
     reason: delivery.reason,
     attempts: delivery.attempts,
-    address: maskAddress(delivery.address),
+    // The address used, or (not sent yet) the one a rule or a submission named.
+    address: maskAddress(delivery.address ?? delivery.recipientAddress),
     sentAt: delivery.sentAt,
     createdAt: delivery.createdAt,
   };

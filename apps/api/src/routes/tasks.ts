@@ -7,6 +7,7 @@ import { getAuth } from '../auth';
 import { listRunsQuerySchema, runIdParamsSchema, submitTaskSchema } from '../openapi/requests';
 import { parseRequestPart } from '../parse-request';
 import { decodeCursor, deliveryView, encodeCursor, runView } from './run-view';
+import { recipientsToAdd } from './notify-recipients';
 
 export function tasksRouter(ctx: ApiContext): Router {
   const router = Router();
@@ -14,7 +15,12 @@ export function tasksRouter(ctx: ApiContext): Router {
   router.post('/tasks', async (req, res) => {
     const auth = getAuth(res);
     const body = submitTaskSchema.parse(req.body ?? {});
-    const { id } = await ctx.client.enqueue(body.task, body.input ?? {}, auth, body.options ?? {});
+    // The caller owns the run a submission makes, so may add recipients to it (see notify-recipients.ts).
+    const notifyTo = recipientsToAdd(ctx, body.notify, body.task);
+    const { id } = await ctx.client.enqueue(body.task, body.input ?? {}, auth, {
+      ...body.options,
+      ...(notifyTo ? { notifyTo } : {}),
+    });
     res.status(202).location(`/api/tasks/${id}`).json({ id, task: body.task, status: 'queued' });
   });
 

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { unsubscribe } from '@herald/email';
+import { unsubscribe, verifyUnsubscribeToken } from '@herald/email';
 import type { ApiContext } from '../api-context';
 
 const page = (title: string, message: string) => `<!doctype html>
@@ -37,7 +37,15 @@ export function unsubscribeRouter(ctx: ApiContext): Router {
       return;
     }
     const wantsHtml = req.accepts(['json', 'html']) === 'html';
-    if (wantsHtml)
+    // An address outside the organization's users has no preferences to point to.
+    const scope = verifyUnsubscribeToken(req.params.token, ctx.config.HERALD_SECRET);
+    if (wantsHtml && scope && 'address' in scope)
+      res
+        .type('text/html')
+        .send(
+          page('You are unsubscribed', '<p>This address will no longer get these e-mails from Herald.</p>'),
+        );
+    else if (wantsHtml)
       res
         .type('text/html')
         .send(
