@@ -6,7 +6,8 @@ import { createTestDatabase, type TestDatabase } from '@herald/db/testing';
 import { startApi } from '@herald/api';
 import { startWorkerApp } from '@herald/worker';
 import { startDevInbox, type DevInbox } from '@herald/email';
-import { registry } from '@herald/tasks';
+import type { TaskRegistry } from '@herald/core';
+import { registry as deploymentRegistry } from '@herald/tasks';
 import { silentLogger } from './harness';
 import { prepareTestQueues, queueBackendEnv, removeTestQueues } from './queue-backend';
 import { createResponseValidator } from './openapi-validator';
@@ -42,6 +43,8 @@ export interface Stack {
 export interface StackOptions {
   /** BullMQ telemetry (startTelemetry's bullmqTelemetry) for the API's and the worker's queues. */
   telemetry?: Telemetry;
+  /** The tasks the API and the worker know (default: the deployment's, from @herald/tasks). */
+  registry?: TaskRegistry;
 }
 
 /** The whole of Herald in this process: API, worker, a database, queues and an SMTP inbox of the test's own. */
@@ -66,6 +69,7 @@ export async function startStack(
     ...env,
   });
   const { telemetry } = options;
+  const registry = options.registry ?? deploymentRegistry;
   await prepareTestQueues(config.QUEUE_DATABASE_URL ?? testDb.url, config.QUEUE_PREFIX);
   const worker = await startWorkerApp({ config, logger: silentLogger, registry, telemetry });
   const api = await startApi({

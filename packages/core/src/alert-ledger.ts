@@ -91,11 +91,12 @@ export function endRunWithAlertPolicy(
           alert_key: key,
           ...(decision.failingForMs !== undefined ? { failing_for_ms: decision.failingForMs } : {}),
         };
-        for (const { rule, phase, attempt } of run.notifications) {
-          const idempotency = idempotencyKey(run.id, phase, attempt, rule.channel, run.userId);
+        for (const { rule, phase, attempt, address } of run.notifications) {
+          const recipient = address ?? run.userId;
+          const idempotency = idempotencyKey(run.id, phase, attempt, rule.channel, recipient);
           const inserted = await client.query<PendingDelivery>(
-            `INSERT INTO "NotificationDelivery" (id, "runId", "organizationId", "userId", channel, template, subject, phase, recipient, "idempotencyKey", context)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $4, $9, $10::jsonb) ON CONFLICT ("idempotencyKey") DO NOTHING RETURNING id, channel`,
+            `INSERT INTO "NotificationDelivery" (id, "runId", "organizationId", "userId", channel, template, subject, phase, recipient, "idempotencyKey", context, "recipientAddress")
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $11, $9, $10::jsonb, $12) ON CONFLICT ("runId", "idempotencyKey") DO NOTHING RETURNING id, channel`,
             [
               deliveryIdFor(idempotency),
               run.id,
@@ -107,6 +108,8 @@ export function endRunWithAlertPolicy(
               phase,
               idempotency,
               JSON.stringify(context),
+              recipient,
+              address ?? null,
             ],
           );
           deliveries.push(...inserted.rows);

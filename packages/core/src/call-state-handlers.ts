@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { RunState } from './constants';
-import type { RunErrorInfo, StateChange, TaskDefinition } from './define-task';
+import type { StateChange, TaskDefinition } from './define-task';
 
 /** How long one state handler may take before it is logged and abandoned; the run's end never waits longer. */
 export const STATE_HANDLER_TIMEOUT_MS = 10_000;
@@ -38,10 +38,4 @@ export async function callStateHandlers(
       clearTimeout(timer);
     }
   }
-}
-
-/** What a handler learns of an error: its name (a subclass's, for filtering), message and stack. */
-export function errorInfo(error: unknown): RunErrorInfo {
-  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
-  return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
 }

@@ -36,6 +36,17 @@ export interface NotificationRule {
   /** Handlebars, rendered when the notification is sent; empty: the template's own subject. */
   subject: string;
   on: NotificationPhase[];
+  /** Only for these errors (by name, in the error or its cause chain) on failed, timed_out and retrying. */
+  onlyErrors?: string[];
+  /** E-mail recipients: addresses (lower-case), 'owner', 'org-admins'. Absent: the owner. */
+  to?: string[];
+}
+
+/** An error in a cause chain (`new Error(message, { cause })`): name and message. */
+export interface ErrorCause {
+  name: string;
+  message: string;
+  cause?: ErrorCause;
 }
 
 /** An error as state handlers see it. */
@@ -43,6 +54,8 @@ export interface RunErrorInfo {
   name: string;
   message: string;
   stack?: string;
+  /** The error's `cause`, and so on down its chain. */
+  cause?: ErrorCause;
 }
 
 export interface StateChange {
@@ -54,6 +67,8 @@ export interface StateChange {
   /** For a retry: when the next attempt is planned (ISO 8601). */
   nextAttemptAt?: string;
   result?: unknown;
+  /** For a chord callback's end: every child's outcome, in the order they were submitted. */
+  children?: ChildOutcome[];
 }
 
 export type StateHandler = (
@@ -75,7 +90,14 @@ export interface TaskDefinition<Input = any, Output = any, Name extends string =
   notifications: NotificationRule[];
   stateHandlers: StateHandler[];
   /** Change-only alerting (alertPolicy()): notifications of OK/FAIL ends are sent only on a change. */
-  alertPolicy?: { silentSeconds: number; okSilentHours: number };
+  alertPolicy?: {
+    silentSeconds: number;
+    okSilentHours: number;
+    /** Only failures with these errors (by name, in the error or its cause chain) count as FAIL. */
+    onlyErrors?: string[];
+    /** Keys the OK/FAIL state by input; default: the schedule's or the task's name. */
+    key?: (input: Input) => string;
+  };
   /** A signature for chord(): this task with this input. */
   with(input: Input): TaskCall<Input>;
 }

@@ -8,9 +8,18 @@ export {
   type NotificationRule,
   type StateHandler,
   type RunErrorInfo,
+  type ErrorCause,
   type StateChange,
 } from './define-task';
 export { emailNotification, notify, DEFAULT_NOTIFY_ON, type NotificationOptions } from './email-notification';
+export {
+  isEmailAddress,
+  recipientProblem,
+  normalizeRecipients,
+  OWNER_RECIPIENT,
+  ORG_ADMINS_RECIPIENT,
+  type RunNotification,
+} from './recipients';
 export { onStateChange, onFailure, onSuccess, onRetry } from './state-handlers';
 export { TaskRegistry } from './registry';
 export {
@@ -85,3 +94,17 @@ export {
   type RetentionPolicy,
 } from './retention';
 export { startMaintenance, pruneLedgerExclusively, PRUNE_SCHEDULER_ID, PRUNE_JOB } from './maintenance';
+export {
+  ensureLedgerPartitions,
+  PARTITION_DAYS_AHEAD,
+  type EnsurePartitionsReport,
+} from './ledger-partitions';
+export { findExpiredPartitions, dropExpiredPartition, type ExpiredPartition } from './partition-retention';
+export {
+  dayRangeOf,
+  uuidv7Floor,
+  uuidv7Time,
+  listRunPartitions,
+  type LedgerPartition,
+} from './partition-ranges';
+export { newRunId } from './run-id';

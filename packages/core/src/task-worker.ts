@@ -10,7 +10,7 @@ import {
   type NotificationPhase,
   type RunState,
 } from './constants';
-import type { TaskDefinition } from './define-task';
+import type { StateChange, TaskDefinition } from './define-task';
 import { describeIssues, RunCancelledError, RunTimeoutError } from './errors';
 import type { HeraldQueues, TaskJobData } from './jobs';
 import type { RunEnd, RunLedger } from './ledger';
@@ -18,11 +18,16 @@ import { enqueueDeliveries } from './outbox';
 import type { TaskRegistry } from './registry';
 import { collectChildren, createRunControl, createTaskContext, type RunControl } from './run-context';
 import { alertOutcomeOf, endRunWithAlertPolicy } from './alert-ledger';
-import { callStateHandlers, errorInfo, STATE_HANDLER_TIMEOUT_MS } from './call-state-handlers';
+import { alertKeyFor } from './alert-policy';
+import { callStateHandlers, STATE_HANDLER_TIMEOUT_MS } from './call-state-handlers';
+import { matchesOnlyErrors, notificationsFor } from './notification-filter';
+import { errorInfo, errorRecord } from './run-error';
 import { closeWithGrace } from './close-worker';
 import { createRunSweep } from './run-sweep';
 import { inputWithKickoffTime } from './schedules';
 import { renderRunTitle } from './run-title';
+import { addressNotifications } from './recipients';
+import { recordedStackOf } from './stack-lines';
 
 export interface TaskWorkerOptions {
   registry: TaskRegistry;
@@ -50,7 +55,13 @@ interface RunRef {
   id: string;
   /** The task's name. */
   name: string;
-  data: { organizationId: string; userId: string; scheduleName?: string | null; input?: unknown };
+  data: {
+    organizationId: string;
+    userId: string;
+    scheduleName?: string | null;
+    input?: unknown;
+    notifyTo?: string[];
+  };
   progress?: unknown;
 }
 
@@ -60,11 +71,6 @@ const runRef = (job: Job<TaskJobData>): RunRef => ({
   data: job.data,
   progress: job.progress,
 });
-
-function errorRecord(error: unknown, extra: Record<string, unknown> = {}) {
-  const err = error instanceof Error ? error : new Error(String(error));
-  return { name: err.name, message: err.message, ...extra };
-}
 
 /** The task worker: runs each job in its tenant's context and keeps the run ledger. */
 export function startTaskWorker(options: TaskWorkerOptions) {
@@ -83,9 +89,11 @@ export function startTaskWorker(options: TaskWorkerOptions) {
     outcome: { result?: unknown; error?: unknown },
   ): Promise<boolean> {
     const phase: NotificationPhase = status === 'retrying' ? 'retrying' : status;
-    const notifications = (task?.notifications ?? [])
-      .filter((rule) => rule.on.includes(phase))
-      .map((rule) => ({ rule, phase, attempt }));
+    const policy = task?.alertPolicy && alertOutcomeOf(status) ? task.alertPolicy : undefined;
+    // A failure the policy's onlyErrors does not name is no FAIL: no alert, and the OK/FAIL state stays.
+    const isAlertOutcome = !!policy && matchesOnlyErrors(policy.onlyErrors, phase, outcome.error);
+    const notifications =
+      policy && !isAlertOutcome ? [] : notificationsFor(task, phase, attempt, outcome.error);
     const end: RunEnd = {
       id: job.id,
       organizationId: job.data.organizationId,
@@ -96,11 +104,11 @@ export function startTaskWorker(options: TaskWorkerOptions) {
       title: renderRunTitle(task?.title, job.data.input, outcome.result),
       // BullMQ's default progress is 0; only a reported one is worth keeping.
       progress: job.progress === 0 ? undefined : job.progress,
-      notifications,
+      notifications: await addressNotifications(ledger.pool, job.data, notifications, job.data.notifyTo),
     };
     const written =
-      task?.alertPolicy && alertOutcomeOf(status)
-        ? await endRunWithAlertPolicy(ledger.pool, end, task.alertPolicy, job.data.scheduleName ?? job.name)
+      task && policy && isAlertOutcome
+        ? await endRunWithAlertPolicy(ledger.pool, end, policy, alertKeyFor(task, job.data, logger))
         : await ledger.end(end);
     if (written.deliveries.length) {
       // A lost enqueue is not lost mail: the outbox sweep finds the pending rows.
@@ -136,7 +144,7 @@ export function startTaskWorker(options: TaskWorkerOptions) {
       return null;
     }
     const previous: RunState = attempt > 1 ? 'retrying' : 'queued';
-    const change = { runId: job.id!, task: job.name, tenant, attempt };
+    let change: StateChange = { runId: job.id!, task: job.name, tenant, attempt };
     if (task) await callStateHandlers(task, previous, 'running', change, logger, handlerTimeoutMs);
 
     const control = createRunControl(task?.timeoutMs);
@@ -154,6 +162,8 @@ export function startTaskWorker(options: TaskWorkerOptions) {
         throw error;
       }
       const children = job.data.children ? await collectChildren(job) : undefined;
+      // A chord callback's handlers see its children's outcomes, as its run does.
+      if (children) change = { ...change, children };
       const ctx = createTaskContext(job, { attempt, maxAttempts, tenant, logger, control }, children);
       const result = await runInTenant(tenant, () =>
         Promise.race([task.run(parsed.data, ctx), control.aborted]),
@@ -184,6 +194,7 @@ export function startTaskWorker(options: TaskWorkerOptions) {
       const issues = (error as { issues?: unknown }).issues;
       await endRun(runRef(job), task, status, attempt, {
         error: errorRecord(reason, {
+          ...recordedStackOf(reason),
           ...(issues ? { issues } : {}),
           ...(nextAttemptAt ? { nextAttemptAt } : {}),
         }),
