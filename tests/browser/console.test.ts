@@ -114,6 +114,30 @@ describe.skipIf(!HAS_CHROMIUM)(
       await context.close();
     });
 
+    it('pauses and resumes a schedule on a phone-width page', async () => {
+      const created = await stack.call(acme, 'POST', '/api/schedules', {
+        name: 'nightly-report',
+        task: 'reports.build',
+        input: { report_name: 'Nightly' },
+        cron: '0 3 * * *',
+        timezone: 'Europe/Berlin',
+      });
+      expect(created.status).toBe(201);
+      const { context, page } = await newPage();
+      await signInWithBrowser(page, acme.email);
+      await page.goto(`${stack.api.url}/app/schedules`);
+      const pause = page.getByRole('button', { name: 'Pause schedule nightly-report' });
+      const box = await pause.boundingBox();
+      expect(box!.x + box!.width).toBeLessThanOrEqual(375);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+      await pause.click();
+      await page.locator('.status', { hasText: 'Paused' }).waitFor();
+      await page.screenshot({ path: `${ARTIFACTS}/console-schedule-paused.png`, fullPage: true });
+      await page.getByRole('button', { name: 'Resume schedule nightly-report' }).click();
+      await page.locator('.status', { hasText: 'Active' }).waitFor();
+      await context.close();
+    });
+
     it("opens a mail's View results link in a fresh browser without signing in", async () => {
       const mail = stack.inbox.messages.find(
         (entry) => entry.to.includes(acme.email) && entry.text.includes(doneId),

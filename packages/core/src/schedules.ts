@@ -1,10 +1,11 @@
 import { CronExpressionParser } from 'cron-parser';
-import type { Job } from 'bullmq';
-import { runInTenant, type Database, type Schedule, type Tenant } from '@herald/db';
+import type { Job, RepeatOptions } from 'bullmq';
+import { PrismaNamespace, runInTenant, type Database, type Schedule, type Tenant } from '@herald/db';
 import { AwsCronError, convertAwsCron, looksLikeAwsCron, startOfYear, type ConvertedCron } from './aws-cron';
 import { KEEP_COMPLETED_JOBS, KEEP_FAILED_JOBS } from './constants';
 import type { HeraldQueues, TaskJobData } from './jobs';
 import type { TaskRegistry } from './registry';
+import { fireTimesFrom } from './schedule-times';
 
 /** Below this, a fixed-rate schedule is a busy loop, not a schedule. */
 export const MIN_EVERY_MS = 1_000;
@@ -22,6 +23,8 @@ export interface ScheduleSpec {
   cronSyntax?: 'aws' | 'unix';
   /** The input key that receives each run's planned fire time (ISO 8601), as Flyte's kickoff_time_input_arg. */
   kickoffTimeInput?: string;
+  /** Extra e-mail recipients of each run (`notify.to`), checked by the caller. */
+  notifyTo?: string[];
 }
 
 /** A schedule that cannot be registered; `field` names what is wrong. */
@@ -115,6 +118,30 @@ function repeatOptions(spec: ScheduleSpec) {
 
 const schedulerId = (organizationId: string, name: string) => `${organizationId}:${name}`;
 
+/** The spec a stored schedule was made from (its input already parsed by the task's schema). */
+function specOf(schedule: Schedule): ScheduleSpec {
+  return {
+    name: schedule.name,
+    task: schedule.task,
+    input: schedule.input,
+    cron: schedule.cron ?? undefined,
+    everyMs: schedule.everyMs ?? undefined,
+    timezone: schedule.timezone ?? undefined,
+    kickoffTimeInput: schedule.kickoffTimeInput ?? undefined,
+    notifyTo: Array.isArray(schedule.notifyTo) ? (schedule.notifyTo as string[]) : undefined,
+  };
+}
+
+/**
+ * A resumed schedule's repeat options: a cron schedule's next fire is its next planned time
+ * anyway; a fixed rate would fire at once, so its first run comes one interval after the resume.
+ * Either way the fires missed while paused are not made up.
+ */
+function resumedRepeatOptions(spec: ScheduleSpec): Omit<RepeatOptions, 'key'> {
+  const repeat = repeatOptions(spec);
+  return spec.everyMs === undefined ? repeat : { ...repeat, startDate: new Date(Date.now() + spec.everyMs) };
+}
+
 /**
  * Schedules: a row per schedule (owned by an organization, run as its creator) and a BullMQ
  * job scheduler that produces the runs. A scheduled run is a normal run: ledger, notifications.
@@ -126,29 +153,42 @@ export class ScheduleManager {
     private readonly db: Database,
   ) {}
 
-  async upsert(spec: ScheduleSpec, tenant: Tenant): Promise<Schedule> {
-    const input = validateSchedule(this.registry, spec);
+  /** Creates or replaces the job scheduler that makes the schedule's runs, each as `tenant`. */
+  private async startScheduler(
+    spec: ScheduleSpec,
+    input: unknown,
+    tenant: Tenant,
+    repeat: Omit<RepeatOptions, 'key'> = repeatOptions(spec),
+  ): Promise<void> {
     const task = this.registry.get(spec.task);
     const data: TaskJobData = {
-      ...tenant,
+      organizationId: tenant.organizationId,
+      userId: tenant.userId,
       input,
       scheduleName: spec.name,
       ...(spec.kickoffTimeInput ? { kickoffTimeInput: spec.kickoffTimeInput } : {}),
+      ...(spec.notifyTo?.length ? { notifyTo: spec.notifyTo } : {}),
     };
-    await this.queues.tasks.upsertJobScheduler(
-      schedulerId(tenant.organizationId, spec.name),
-      repeatOptions(spec),
-      {
-        name: spec.task,
-        data,
-        opts: {
-          attempts: task.attempts,
-          backoff: task.backoff,
-          removeOnComplete: KEEP_COMPLETED_JOBS,
-          removeOnFail: KEEP_FAILED_JOBS,
-        },
+    await this.queues.tasks.upsertJobScheduler(schedulerId(tenant.organizationId, spec.name), repeat, {
+      name: spec.task,
+      data,
+      opts: {
+        attempts: task.attempts,
+        backoff: task.backoff,
+        removeOnComplete: KEEP_COMPLETED_JOBS,
+        removeOnFail: KEEP_FAILED_JOBS,
       },
-    );
+    });
+  }
+
+  private find(name: string, tenant: Tenant): Promise<Schedule | null> {
+    return runInTenant(tenant, () => this.db.tenant.schedule.findFirst({ where: { name } }));
+  }
+
+  /** A replaced schedule that is paused stays paused: its new definition starts on resume. */
+  async upsert(spec: ScheduleSpec, tenant: Tenant): Promise<Schedule> {
+    const input = validateSchedule(this.registry, spec);
+    if (!(await this.find(spec.name, tenant))?.paused) await this.startScheduler(spec, input, tenant);
     const fields = {
       userId: tenant.userId,
       task: spec.task,
@@ -157,6 +197,7 @@ export class ScheduleManager {
       everyMs: spec.everyMs ?? null,
       timezone: spec.timezone ?? null,
       kickoffTimeInput: spec.kickoffTimeInput ?? null,
+      notifyTo: spec.notifyTo?.length ? spec.notifyTo : PrismaNamespace.DbNull,
     };
     return runInTenant(tenant, () =>
       this.db.tenant.schedule.upsert({
@@ -171,10 +212,54 @@ export class ScheduleManager {
     return runInTenant(tenant, () => this.db.tenant.schedule.findMany({ orderBy: { name: 'asc' } }));
   }
 
-  /** When the schedule's next run is planned, or null when it has none (ended, or removed meanwhile). */
-  async nextRunAt(name: string, tenant: Tenant): Promise<Date | null> {
-    const scheduler = await this.queues.tasks.getJobScheduler(schedulerId(tenant.organizationId, name));
-    return scheduler?.next ? new Date(scheduler.next) : null;
+  /**
+   * The schedule's next `count` fire times, from what the queue plans: none while it is paused
+   * or when its scheduler plans no more (an AWS year range that has ended).
+   */
+  async plannedRuns(schedule: Schedule, count = 3): Promise<Date[]> {
+    if (schedule.paused) return [];
+    const scheduler = await this.queues.tasks.getJobScheduler(
+      schedulerId(schedule.organizationId, schedule.name),
+    );
+    if (!scheduler?.next) return [];
+    return fireTimesFrom(new Date(scheduler.next), repeatOptions(specOf(schedule)), count);
+  }
+
+  /**
+   * Marks the schedule paused, then removes its job scheduler and the run it had planned; a run
+   * already queued or running finishes. Null when this organization has no schedule of that name.
+   */
+  async pause(name: string, tenant: Tenant): Promise<Schedule | null> {
+    const schedule = await this.find(name, tenant);
+    if (!schedule) return null;
+    // The row first: a replace that lands meanwhile sees it paused and starts no scheduler.
+    const paused = schedule.paused
+      ? schedule
+      : await runInTenant(tenant, () =>
+          this.db.tenant.schedule.update({ where: { id: schedule.id }, data: { paused: true } }),
+        );
+    await this.queues.tasks.removeJobScheduler(schedulerId(tenant.organizationId, name));
+    return paused;
+  }
+
+  /**
+   * Starts the job scheduler again from the stored schedule, running as its owner. A schedule
+   * that is not paused and has its scheduler is left alone; one that lost it gets it back.
+   */
+  async resume(name: string, tenant: Tenant): Promise<Schedule | null> {
+    const schedule = await this.find(name, tenant);
+    if (!schedule) return null;
+    const id = schedulerId(tenant.organizationId, name);
+    if (!schedule.paused && (await this.queues.tasks.getJobScheduler(id))) return schedule;
+    const resumed = schedule.paused
+      ? await runInTenant(tenant, () =>
+          this.db.tenant.schedule.update({ where: { id: schedule.id }, data: { paused: false } }),
+        )
+      : schedule;
+    const spec = specOf(resumed);
+    const owner = { organizationId: resumed.organizationId, userId: resumed.userId };
+    await this.startScheduler(spec, resumed.input, owner, resumedRepeatOptions(spec));
+    return resumed;
   }
 
   /** False when this organization has no schedule of that name. */
