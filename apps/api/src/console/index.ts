@@ -2,6 +2,8 @@ import { createRequire } from 'node:module';
 import cookieParser from 'cookie-parser';
 import express, { Router } from 'express';
 import type { ApiContext } from '../api-context';
+import { brandingPageRouter } from './branding';
+import { channelsPageRouter } from './channels';
 import { preferencesPageRouter } from './preferences';
 import { runsRouter } from './runs';
 import { schedulesPageRouter } from './schedules';
@@ -32,6 +34,8 @@ export function consoleRouter(ctx: ApiContext): Router {
   router.use(runsRouter(ctx, views));
   router.use(preferencesPageRouter(ctx, views));
   router.use(schedulesPageRouter(ctx, views));
+  router.use(channelsPageRouter(ctx, views));
+  router.use(brandingPageRouter(ctx, views));
   router.use((_req, res) => {
     const session = sessionOf(res);
     views.message(res, 404, {

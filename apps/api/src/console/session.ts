@@ -48,6 +48,7 @@ export function navOf(session: ConsoleSessionState): PageNav | undefined {
     organization: session.user.organizationName,
     csrf: session.csrf,
     canSwitch: session.organizations > 1,
+    isAdmin: session.user.role === 'admin',
   };
 }
 

@@ -12,6 +12,8 @@ export interface PageNav {
   organization: string;
   csrf: string;
   canSwitch: boolean;
+  /** Admins may change the organization's channels and branding. */
+  isAdmin: boolean;
 }
 
 /** The console's Handlebars views, compiled once at start. Handlebars escapes every value. */
