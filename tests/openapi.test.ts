@@ -47,9 +47,15 @@ describe('the OpenAPI document', () => {
         'POST /api/schedules',
         'GET /api/schedules',
         'DELETE /api/schedules/{name}',
+        'POST /api/schedules/{name}/pause',
+        'POST /api/schedules/{name}/resume',
         'GET /api/channels',
+        'GET /api/channels/{kind}',
         'PUT /api/channels/{kind}',
         'DELETE /api/channels/{kind}',
+        'GET /api/channels/{kind}/{name}',
+        'PUT /api/channels/{kind}/{name}',
+        'DELETE /api/channels/{kind}/{name}',
       ].sort(),
     );
     expect(document.components?.securitySchemes?.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });

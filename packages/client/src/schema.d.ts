@@ -192,6 +192,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/schedules/{name}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause a schedule: it keeps its definition and makes no runs until resumed; pausing again changes nothing */
+        post: operations["pauseSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/schedules/{name}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a paused schedule: it fires again at its next planned time (a fixed rate one interval from now); runs missed while paused are not made up */
+        post: operations["resumeSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/channels": {
         parameters: {
             query?: never;
@@ -199,7 +233,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The organization's connected channels */
+        /** The organization's connected channels, defaults and named ones */
         get: operations["listChannels"];
         put?: never;
         post?: never;
@@ -216,12 +250,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        /** Connect Slack (`{webhookUrl}`) or PagerDuty (`{routingKey, eventsUrl?}`) */
+        /** Show the kind's default channel, without its secrets */
+        get: operations["getChannel"];
+        /** Connect or replace the kind's default channel: Slack and Teams `{webhookUrl}`, PagerDuty `{routingKey, eventsUrl?}`, webhook `{webhookUrl, secret?}`. A webhook without `secret` keeps the one it has, or gets a generated one, returned in this answer only */
         put: operations["connectChannel"];
         post?: never;
-        /** Disconnect a channel */
+        /** Disconnect the kind's default channel */
         delete: operations["disconnectChannel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/channels/{kind}/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Show a named channel (rules write `kind:name`), without its secrets */
+        get: operations["getChannelNamed"];
+        /** Connect or replace a named channel (rules write `kind:name`): Slack and Teams `{webhookUrl}`, PagerDuty `{routingKey, eventsUrl?}`, webhook `{webhookUrl, secret?}`. A webhook without `secret` keeps the one it has, or gets a generated one, returned in this answer only */
+        put: operations["connectChannelNamed"];
+        post?: never;
+        /** Disconnect a named channel (rules write `kind:name`) */
+        delete: operations["disconnectChannelNamed"];
         options?: never;
         head?: never;
         patch?: never;
@@ -321,6 +375,15 @@ export interface components {
             task: "monitoring.check";
             input: components["schemas"]["MonitoringCheckInput"];
         };
+        NotifyOptions: {
+            /**
+             * @description E-mail recipients added to this run's e-mail notifications: addresses, or 'org-admins'. At most NOTIFY_MAX_RECIPIENTS.
+             * @example [
+             *       "oncall@example.com"
+             *     ]
+             */
+            to: string[];
+        };
         AcceptedRun: {
             id: string;
             task: string;
@@ -331,7 +394,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid_request" | "invalid_json" | "invalid_input" | "unknown_task" | "invalid_schedule" | "unauthorized" | "not_found" | "already_finished" | "payload_too_large" | "unsupported_encoding" | "rate_limited" | "internal_error" | "dependency_unavailable";
+                code: "invalid_request" | "invalid_json" | "invalid_input" | "unknown_task" | "invalid_schedule" | "unauthorized" | "forbidden" | "not_found" | "already_finished" | "payload_too_large" | "unsupported_encoding" | "rate_limited" | "internal_error" | "dependency_unavailable";
                 message: string;
                 details?: components["schemas"]["ErrorDetail"][];
             };
@@ -414,7 +477,7 @@ export interface components {
         /** @description One notification of a run, to its owner or the organization's channel */
         Delivery: {
             id: string;
-            /** @description email, slack or pagerduty */
+            /** @description email, or a channel kind (slack, pagerduty, teams, webhook), with its name for a named one: slack:alerts */
             channel: string;
             template: string;
             /** @description The run phase the notification is about, e.g. succeeded */
@@ -470,8 +533,14 @@ export interface components {
             timezone: string | null;
             /** @description The input key that receives each run's planned fire time */
             kickoffTimeInput: string | null;
+            /** @description A paused schedule makes no runs until it is resumed */
+            paused: boolean;
+            /** @description Extra e-mail recipients of each run (`notify.to`); empty: the task's own */
+            notifyTo: string[];
             /** @description When the next run is planned; null when none is */
             nextRunAt: string | null;
+            /** @description The next planned fire times (up to 3), in order; empty while paused */
+            nextRuns: string[];
             /**
              * Format: date-time
              * @description ISO 8601, UTC
@@ -487,15 +556,40 @@ export interface components {
         Channel: {
             /** @constant */
             kind: "slack";
+            /** @description '' for the organization's default channel of its kind */
+            name: string;
             /** @constant */
             configured: true;
+            /** @description The URL's host only: its path and query may hold a token */
             webhookHost: string | null;
         } | {
             /** @constant */
             kind: "pagerduty";
+            /** @description '' for the organization's default channel of its kind */
+            name: string;
             /** @constant */
             configured: true;
             routingKeyEnding: string;
+        } | {
+            /** @constant */
+            kind: "teams";
+            /** @description '' for the organization's default channel of its kind */
+            name: string;
+            /** @constant */
+            configured: true;
+            /** @description The URL's host only: its path and query may hold a token */
+            webhookHost: string | null;
+        } | {
+            /** @constant */
+            kind: "webhook";
+            /** @description '' for the organization's default channel of its kind */
+            name: string;
+            /** @constant */
+            configured: true;
+            /** @description The URL's host only: its path and query may hold a token */
+            webhookHost: string | null;
+            /** @description The signing secret Herald generated: only in the answer to the PUT that created it, never again */
+            secret?: string;
         };
     };
     responses: never;
@@ -1550,6 +1644,7 @@ export interface operations {
                     cronSyntax?: "aws" | "unix";
                     /** @description An input key that receives each run's planned fire time (ISO 8601) */
                     kickoffTimeInput?: string;
+                    notify?: components["schemas"]["NotifyOptions"];
                 };
             };
         };
@@ -1589,6 +1684,19 @@ export interface operations {
             401: {
                 headers: {
                     "WWW-Authenticate": "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Forbidden
+             *
+             *     - `forbidden`: The caller's role does not allow this (e.g. adding recipients to another user's schedule takes an admin)
+             */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1739,6 +1847,187 @@ export interface operations {
             };
         };
     };
+    pauseSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /**
+             * @description Bad request
+             *
+             *     - `invalid_request`: The body, query or a path parameter does not match the schema; details name each element
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description No valid API token
+             *
+             *     - `unauthorized`: No valid API token (missing, invalid, expired or revoked)
+             */
+            401: {
+                headers: {
+                    "WWW-Authenticate": "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Not found
+             *
+             *     - `not_found`: No such resource in the caller’s organization, or no such route
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Server error
+             *
+             *     - `internal_error`: Something went wrong on the server; nothing about it is revealed
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description A dependency is unavailable
+             *
+             *     - `dependency_unavailable`: Redis or PostgreSQL is unreachable; retry after Retry-After seconds
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    resumeSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /**
+             * @description Bad request
+             *
+             *     - `invalid_request`: The body, query or a path parameter does not match the schema; details name each element
+             *     - `unknown_task`: No task of that name is registered; details name the element (task, tasks[3].task)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description No valid API token
+             *
+             *     - `unauthorized`: No valid API token (missing, invalid, expired or revoked)
+             */
+            401: {
+                headers: {
+                    "WWW-Authenticate": "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Not found
+             *
+             *     - `not_found`: No such resource in the caller’s organization, or no such route
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Server error
+             *
+             *     - `internal_error`: Something went wrong on the server; nothing about it is revealed
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description A dependency is unavailable
+             *
+             *     - `dependency_unavailable`: Redis or PostgreSQL is unreachable; retry after Retry-After seconds
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listChannels: {
         parameters: {
             query?: never;
@@ -1803,12 +2092,89 @@ export interface operations {
             };
         };
     };
+    getChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "slack" | "pagerduty" | "teams" | "webhook";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The channel */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /**
+             * @description No valid API token
+             *
+             *     - `unauthorized`: No valid API token (missing, invalid, expired or revoked)
+             */
+            401: {
+                headers: {
+                    "WWW-Authenticate": "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Not found
+             *
+             *     - `not_found`: No such resource in the caller’s organization, or no such route
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Server error
+             *
+             *     - `internal_error`: Something went wrong on the server; nothing about it is revealed
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description A dependency is unavailable
+             *
+             *     - `dependency_unavailable`: Redis or PostgreSQL is unreachable; retry after Retry-After seconds
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     connectChannel: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                kind: "slack" | "pagerduty";
+                kind: "slack" | "pagerduty" | "teams" | "webhook";
             };
             cookie?: never;
         };
@@ -1821,6 +2187,13 @@ export interface operations {
                     routingKey: string;
                     /** Format: uri */
                     eventsUrl?: string;
+                } | {
+                    /** Format: uri */
+                    webhookUrl: string;
+                } | {
+                    /** Format: uri */
+                    webhookUrl: string;
+                    secret?: string;
                 };
             };
         };
@@ -1936,7 +2309,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                kind: "slack" | "pagerduty";
+                kind: "slack" | "pagerduty" | "teams" | "webhook";
             };
             cookie?: never;
         };
@@ -1948,6 +2321,325 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /**
+             * @description No valid API token
+             *
+             *     - `unauthorized`: No valid API token (missing, invalid, expired or revoked)
+             */
+            401: {
+                headers: {
+                    "WWW-Authenticate": "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Not found
+             *
+             *     - `not_found`: No such resource in the caller’s organization, or no such route
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Server error
+             *
+             *     - `internal_error`: Something went wrong on the server; nothing about it is revealed
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description A dependency is unavailable
+             *
+             *     - `dependency_unavailable`: Redis or PostgreSQL is unreachable; retry after Retry-After seconds
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getChannelNamed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "slack" | "pagerduty" | "teams" | "webhook";
+                /** @description The channel's name, as rules write it after the kind: slack:alerts */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The channel */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /**
+             * @description Bad request
+             *
+             *     - `invalid_request`: The body, query or a path parameter does not match the schema; details name each element
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description No valid API token
+             *
+             *     - `unauthorized`: No valid API token (missing, invalid, expired or revoked)
+             */
+            401: {
+                headers: {
+                    "WWW-Authenticate": "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Not found
+             *
+             *     - `not_found`: No such resource in the caller’s organization, or no such route
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Server error
+             *
+             *     - `internal_error`: Something went wrong on the server; nothing about it is revealed
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description A dependency is unavailable
+             *
+             *     - `dependency_unavailable`: Redis or PostgreSQL is unreachable; retry after Retry-After seconds
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    connectChannelNamed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "slack" | "pagerduty" | "teams" | "webhook";
+                /** @description The channel's name, as rules write it after the kind: slack:alerts */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uri */
+                    webhookUrl: string;
+                } | {
+                    routingKey: string;
+                    /** Format: uri */
+                    eventsUrl?: string;
+                } | {
+                    /** Format: uri */
+                    webhookUrl: string;
+                } | {
+                    /** Format: uri */
+                    webhookUrl: string;
+                    secret?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The channel, without its secrets */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /**
+             * @description Bad request
+             *
+             *     - `invalid_request`: The body, query or a path parameter does not match the schema; details name each element
+             *     - `invalid_json`: The body is not valid JSON
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description No valid API token
+             *
+             *     - `unauthorized`: No valid API token (missing, invalid, expired or revoked)
+             */
+            401: {
+                headers: {
+                    "WWW-Authenticate": "Bearer";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Not found
+             *
+             *     - `not_found`: No such resource in the caller’s organization, or no such route
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Body too large
+             *
+             *     - `payload_too_large`: The body is larger than 256 kB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Unsupported encoding
+             *
+             *     - `unsupported_encoding`: The body’s content encoding or charset is not supported
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Server error
+             *
+             *     - `internal_error`: Something went wrong on the server; nothing about it is revealed
+             */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description A dependency is unavailable
+             *
+             *     - `dependency_unavailable`: Redis or PostgreSQL is unreachable; retry after Retry-After seconds
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    disconnectChannelNamed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "slack" | "pagerduty" | "teams" | "webhook";
+                /** @description The channel's name, as rules write it after the kind: slack:alerts */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /**
+             * @description Bad request
+             *
+             *     - `invalid_request`: The body, query or a path parameter does not match the schema; details name each element
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /**
              * @description No valid API token

@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   unknown_task: 'No task of that name is registered; details name the element (task, tasks[3].task)',
   invalid_schedule: 'The cron expression, interval or time zone is not valid',
   unauthorized: 'No valid API token (missing, invalid, expired or revoked)',
+  forbidden:
+    "The caller's role does not allow this (e.g. adding recipients to another user's schedule takes an admin)",
   not_found: 'No such resource in the caller’s organization, or no such route',
   already_finished: 'The run has already ended',
   payload_too_large: 'The body is larger than 256 kB',
@@ -69,6 +71,7 @@ export const errors = {
     z.object({ 'WWW-Authenticate': z.literal('Bearer') }),
   ),
   notFound: errorResponse('Not found', ['not_found']),
+  forbidden: errorResponse('Forbidden', ['forbidden']),
   conflict: errorResponse('Conflict', ['already_finished']),
   tooLarge: errorResponse('Body too large', ['payload_too_large']),
   unsupported: errorResponse('Unsupported encoding', ['unsupported_encoding']),

@@ -1,27 +1,33 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
-import { channelConfigSchemas } from '@herald/channels';
-import { bodyErrors, commonErrors, errors } from './errors';
+import { bodyErrors, commonErrors, errors, type ErrorCode } from './errors';
 import {
-  channelKindParamsSchema,
   preferencesUpdateSchema,
   previewQuerySchema,
   scheduleNameParamsSchema,
   scheduleSchema,
   templateParamsSchema,
 } from './requests';
-import {
-  channelViewSchema,
-  listOf,
-  preferencesSchema,
-  scheduleViewSchema,
-  templateSchema,
-} from './responses';
+import { listOf, preferencesSchema, scheduleViewSchema, templateSchema } from './responses';
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
 const noContent = { description: 'Done; no body' };
 
-/** Templates, preferences, schedules and channels: what an organization sets up. */
+/** Pause or resume: no body, the schedule's view back, 404 for a name the organization lacks. */
+const scheduleSwitch = (operationId: string, summary: string, ...badRequests: ErrorCode[]) => ({
+  operationId,
+  tags: ['schedules'],
+  summary,
+  requestParams: { path: scheduleNameParamsSchema },
+  responses: {
+    '200': { description: 'The schedule now', ...json(scheduleViewSchema) },
+    '400': errors.badRequest('invalid_request', ...badRequests),
+    '404': errors.notFound,
+    ...commonErrors,
+  },
+});
+
+/** Templates, preferences and schedules: what an organization sets up (channels: paths-channels.ts). */
 export function settingsPaths(): ZodOpenApiPathsObject {
   return {
     '/api/templates': {
@@ -91,6 +97,7 @@ export function settingsPaths(): ZodOpenApiPathsObject {
             'invalid_input',
             'invalid_schedule',
           ),
+          '403': errors.forbidden,
           ...bodyErrors,
           ...commonErrors,
         },
@@ -119,42 +126,18 @@ export function settingsPaths(): ZodOpenApiPathsObject {
         },
       },
     },
-    '/api/channels': {
-      get: {
-        operationId: 'listChannels',
-        tags: ['channels'],
-        summary: "The organization's connected channels",
-        responses: {
-          '200': { description: 'The channels', ...json(listOf(channelViewSchema)) },
-          ...commonErrors,
-        },
-      },
+    '/api/schedules/{name}/pause': {
+      post: scheduleSwitch(
+        'pauseSchedule',
+        'Pause a schedule: it keeps its definition and makes no runs until resumed; pausing again changes nothing',
+      ),
     },
-    '/api/channels/{kind}': {
-      put: {
-        operationId: 'connectChannel',
-        tags: ['channels'],
-        summary: 'Connect Slack (`{webhookUrl}`) or PagerDuty (`{routingKey, eventsUrl?}`)',
-        requestParams: { path: channelKindParamsSchema },
-        requestBody: {
-          required: true,
-          ...json(z.union([channelConfigSchemas.slack, channelConfigSchemas.pagerduty])),
-        },
-        responses: {
-          '200': { description: 'The channel, without its secrets', ...json(channelViewSchema) },
-          '400': errors.badRequest('invalid_request', 'invalid_json'),
-          '404': errors.notFound,
-          ...bodyErrors,
-          ...commonErrors,
-        },
-      },
-      delete: {
-        operationId: 'disconnectChannel',
-        tags: ['channels'],
-        summary: 'Disconnect a channel',
-        requestParams: { path: channelKindParamsSchema },
-        responses: { '204': noContent, '404': errors.notFound, ...commonErrors },
-      },
+    '/api/schedules/{name}/resume': {
+      post: scheduleSwitch(
+        'resumeSchedule',
+        'Resume a paused schedule: it fires again at its next planned time (a fixed rate one interval from now); runs missed while paused are not made up',
+        'unknown_task',
+      ),
     },
   };
 }

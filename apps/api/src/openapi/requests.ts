@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { CHANNEL_KINDS } from '@herald/channels';
-import { MAX_TASK_ATTEMPTS } from '@herald/core';
+import { channelNameSchema, CHANNEL_KINDS } from '@herald/channels';
+import { MAX_TASK_ATTEMPTS, recipientProblem } from '@herald/core';
 import { RunStatus } from '@herald/db';
 
 /**
@@ -29,10 +29,31 @@ export const submitOptionsSchema = z
   .strict()
   .meta({ id: 'SubmitOptions' });
 
+/** One recipient of `notify.to`: checked as a rule's `to` is (the route checks how many). */
+const recipientSchema = z.string().superRefine((entry, ctx) => {
+  const problem = recipientProblem(entry);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export const notifySchema = z
+  .object({
+    to: z
+      .array(recipientSchema)
+      .min(1, 'expected at least one recipient')
+      .meta({
+        description:
+          "E-mail recipients added to this run's e-mail notifications: addresses, or 'org-admins'. At most NOTIFY_MAX_RECIPIENTS.",
+        example: ['oncall@example.com'],
+      }),
+  })
+  .strict()
+  .meta({ id: 'NotifyOptions' });
+
 export const submitTaskSchema = z.object({
   task: taskNameSchema,
   input: z.unknown().optional(),
   options: submitOptionsSchema.optional(),
+  notify: notifySchema.optional(),
 });
 
 export const taskCallSchema = z.object({ task: taskNameSchema, input: z.unknown().optional() });
@@ -91,24 +112,30 @@ export const scheduleSchema = z
       .max(100)
       .optional()
       .meta({ description: 'An IANA zone for cron, e.g. Europe/Paris' }),
-    cronSyntax: z
-      .enum(['aws', 'unix'])
-      .optional()
-      .meta({
-        description: "'aws' reads cron as AWS/Flyte write it (minute first, ?, a year); detected when unset",
-      }),
+    cronSyntax: z.enum(['aws', 'unix']).optional().meta({
+      description: "'aws' reads cron as AWS/Flyte write it (minute first, ?, a year); detected when unset",
+    }),
     kickoffTimeInput: z
       .string()
       .min(1)
       .max(100)
       .optional()
       .meta({ description: "An input key that receives each run's planned fire time (ISO 8601)" }),
+    notify: notifySchema.optional(),
   })
   .strict();
 
 export const scheduleNameParamsSchema = z.object({ name: z.string().min(1).max(100) });
 
 export const channelKindParamsSchema = z.object({ kind: z.enum(CHANNEL_KINDS as [string, ...string[]]) });
+
+export const channelNameParamsSchema = z.object({
+  name: channelNameSchema.meta({
+    description: "The channel's name, as rules write it after the kind: slack:alerts",
+  }),
+});
+
+export const namedChannelParamsSchema = channelKindParamsSchema.extend(channelNameParamsSchema.shape);
 
 export const templateParamsSchema = z.object({ name: z.string().min(1).max(100) });
 

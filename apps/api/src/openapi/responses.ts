@@ -17,7 +17,10 @@ export const runStatusSchema = z.enum(Object.values(RunStatus) as [RunStatus, ..
 export const deliverySchema = z
   .object({
     id: z.string(),
-    channel: z.string().meta({ description: 'email, slack or pagerduty' }),
+    channel: z.string().meta({
+      description:
+        'email, or a channel kind (slack, pagerduty, teams, webhook), with its name for a named one: slack:alerts',
+    }),
     template: z.string(),
     phase: z.string().meta({ description: 'The run phase the notification is about, e.g. succeeded' }),
     status: z.enum(['pending', 'sent', 'skipped', 'failed']),
@@ -36,12 +39,9 @@ export const runSchema = z
   .object({
     id: z.string(),
     task: z.string(),
-    title: z
-      .string()
-      .nullable()
-      .meta({
-        description: "The task's title filled from this run's input and result; null when it has none",
-      }),
+    title: z.string().nullable().meta({
+      description: "The task's title filled from this run's input and result; null when it has none",
+    }),
     status: runStatusSchema,
     progress: z
       .unknown()
@@ -120,16 +120,45 @@ export const scheduleViewSchema = z
       .string()
       .nullable()
       .meta({ description: "The input key that receives each run's planned fire time" }),
+    paused: z.boolean().meta({ description: 'A paused schedule makes no runs until it is resumed' }),
+    notifyTo: z
+      .array(z.string())
+      .meta({ description: "Extra e-mail recipients of each run (`notify.to`); empty: the task's own" }),
     nextRunAt: timestamp.nullable().meta({ description: 'When the next run is planned; null when none is' }),
+    nextRuns: z.array(timestamp).meta({
+      description: 'The next planned fire times (up to 3), in order; empty while paused',
+    }),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
   .meta({ id: 'Schedule' });
 
+const channelName = z.string().meta({ description: "'' for the organization's default channel of its kind" });
+const webhookHost = z
+  .string()
+  .nullable()
+  .meta({ description: "The URL's host only: its path and query may hold a token" });
+
 export const channelViewSchema = z
   .discriminatedUnion('kind', [
-    z.object({ kind: z.literal('slack'), configured: z.literal(true), webhookHost: z.string().nullable() }),
-    z.object({ kind: z.literal('pagerduty'), configured: z.literal(true), routingKeyEnding: z.string() }),
+    z.object({ kind: z.literal('slack'), name: channelName, configured: z.literal(true), webhookHost }),
+    z.object({
+      kind: z.literal('pagerduty'),
+      name: channelName,
+      configured: z.literal(true),
+      routingKeyEnding: z.string(),
+    }),
+    z.object({ kind: z.literal('teams'), name: channelName, configured: z.literal(true), webhookHost }),
+    z.object({
+      kind: z.literal('webhook'),
+      name: channelName,
+      configured: z.literal(true),
+      webhookHost,
+      secret: z.string().optional().meta({
+        description:
+          'The signing secret Herald generated: only in the answer to the PUT that created it, never again',
+      }),
+    }),
   ])
   .meta({ id: 'Channel', description: 'A connected channel; its secrets are never returned' });
 
