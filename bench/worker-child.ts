@@ -61,8 +61,14 @@ function config(extra: Record<string, string> = {}) {
 /** The task half of apps/worker's startWorkerApp, with a handle on the BullMQ worker to count completions. */
 async function heraldTasks(): Promise<Running> {
   const { createDatabase } = await import('@herald/db');
-  const { createQueues, createRedisConnection, redisQueueStoreOn, RunLedger, startTaskWorker } =
-    await import('@herald/core');
+  const {
+    createPostgresQueueStore,
+    createQueues,
+    createRedisConnection,
+    redisQueueStoreOn,
+    RunLedger,
+    startTaskWorker,
+  } = await import('@herald/core');
   const { benchRegistry } = await import('./lib/tasks.ts');
   const cfg = config();
   const db = createDatabase({ url: cfg.DATABASE_URL, poolSize: cfg.DATABASE_POOL_SIZE });
@@ -73,11 +79,17 @@ async function heraldTasks(): Promise<Running> {
   const pause = async () => {
     await round?.worker.close(5_000);
     await round?.queues.close();
+    // A Redis store is on the shared connection, closed with the process; a PostgreSQL one has pools of its own.
+    if (round?.queues.store.kind === 'postgres') await round.queues.store.close();
     round = null;
   };
   return {
     async go(prefix = spec.prefix) {
-      const queues = createQueues(redisQueueStoreOn(connection, prefix));
+      const store =
+        spec.queueBackend === 'postgres'
+          ? createPostgresQueueStore({ url: cfg.DATABASE_URL, prefix })
+          : redisQueueStoreOn(connection, prefix);
+      const queues = createQueues(store);
       const ledger = new RunLedger(db.pool);
       const worker = startTaskWorker({
         registry: benchRegistry,
@@ -114,6 +126,7 @@ async function heraldApp(): Promise<Running> {
     PUBLIC_API_URL: 'https://api.bench.example.com',
     NOTIFICATION_CONCURRENCY: String(spec.notificationConcurrency ?? 20),
     SMTP_POOL_SIZE: String(spec.smtpPoolSize ?? 5),
+    QUEUE_BACKEND: spec.queueBackend ?? 'redis',
   });
   const app = await startWorkerApp({ config: cfg, logger, registry: benchRegistry, healthPort: 0 });
   return {
@@ -122,27 +135,39 @@ async function heraldApp(): Promise<Running> {
   };
 }
 
-/** A stock BullMQ worker: no-op jobs, or chord callbacks that read their children's values. */
+/**
+ * A stock BullMQ worker: no-op jobs, or chord callbacks that read their children's values. On
+ * Redis, or on BullMQ's PostgreSQL backend with the connection the parent built.
+ */
 async function rawWorker(): Promise<Running> {
-  const { Worker } = await import('bullmq');
+  const { createPostgresBackend, Worker } = await import('bullmq');
   const { Redis } = await import('ioredis');
-  const connection = new Redis(spec.redisUrl, { maxRetriesPerRequest: null });
+  const redis =
+    spec.queueBackend === 'postgres' ? null : new Redis(spec.redisUrl, { maxRetriesPerRequest: null });
+  const name = spec.queue ?? 'tasks';
+  const concurrency = spec.concurrency ?? 50;
+  const processor = async (job: Job) =>
+    spec.kind === 'raw-chord' && job.name === 'callback' ? job.getChildrenValues() : (job.data?.n ?? null);
+  const createWorker = (): Worker => {
+    if (redis) return new Worker(name, processor, { connection: redis, prefix: spec.prefix, concurrency });
+    if (!spec.postgresConnection) throw new Error('a raw worker on PostgreSQL needs postgresConnection');
+    // Typed for the PostgreSQL backend; only the API both backends share is used.
+    return new Worker(
+      name,
+      processor,
+      { connection: spec.postgresConnection, concurrency },
+      createPostgresBackend,
+    ) as never;
+  };
   let worker: Worker | null = null;
   return {
     async go() {
-      worker = new Worker(
-        spec.queue ?? 'tasks',
-        async (job) =>
-          spec.kind === 'raw-chord' && job.name === 'callback'
-            ? job.getChildrenValues()
-            : (job.data?.n ?? null),
-        { connection, prefix: spec.prefix, concurrency: spec.concurrency ?? 50 },
-      );
+      worker = createWorker();
       worker.on('completed', countCompleted);
     },
     async close() {
       await worker?.close();
-      connection.disconnect();
+      redis?.disconnect();
     },
   };
 }

@@ -2,6 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buildWorkspace } from '../../scripts/build.mjs';
+import type { BenchBackend, RawPostgresConnection } from './queue-backend.ts';
 
 export type ChildKind = 'herald-tasks' | 'herald-app' | 'raw-noop' | 'raw-chord' | 'herald-api' | 'bare-api';
 
@@ -15,6 +16,10 @@ export interface ChildSpec {
   smtpPort?: number;
   smtpPoolSize?: number;
   queue?: string;
+  /** Where the queues live: Redis (the default) or BullMQ's PostgreSQL backend on databaseUrl. */
+  queueBackend?: BenchBackend;
+  /** A raw worker's BullMQ connection on PostgreSQL, as the parent built it (rawPostgresConnection). */
+  postgresConnection?: RawPostgresConnection;
   /** Extra node flags for the child, e.g. a V8 heap ceiling. */
   nodeFlags?: string[];
 }

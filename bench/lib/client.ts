@@ -1,6 +1,7 @@
 /** A TaskClient on the bench database and a prefix, as the API builds one. */
 import { loadConfig } from '@herald/config';
 import {
+  createPostgresQueueStore,
   createQueues,
   createRedisConnection,
   redisQueueStoreOn,
@@ -8,6 +9,7 @@ import {
   TaskClient,
   type HeraldQueues,
 } from '@herald/core';
+import type { BenchBackend } from './queue-backend.ts';
 import type { BenchSetup } from './setup.ts';
 import { REDIS_URL } from './setup.ts';
 import { benchRegistry } from './tasks.ts';
@@ -18,16 +20,24 @@ export interface BenchClient {
   close(): Promise<void>;
 }
 
-export function createBenchClient(setup: BenchSetup, prefix: string): BenchClient {
-  const connection = createRedisConnection(loadConfig({ REDIS_URL }), { forWorker: false });
-  const queues = createQueues(redisQueueStoreOn(connection, prefix));
+/** On PostgreSQL, the prefix's queue schema must be migrated first (prepareBenchQueues). */
+export function createBenchClient(
+  setup: BenchSetup,
+  prefix: string,
+  backend: BenchBackend = 'redis',
+): BenchClient {
+  const store =
+    backend === 'postgres'
+      ? createPostgresQueueStore({ url: setup.testDb.url, prefix })
+      : redisQueueStoreOn(createRedisConnection(loadConfig({ REDIS_URL }), { forWorker: false }), prefix);
+  const queues = createQueues(store);
   const client = new TaskClient(benchRegistry, new RunLedger(setup.testDb.db.pool), queues);
   return {
     client,
     queues,
     async close() {
       await queues.close();
-      connection.disconnect();
+      await store.close();
     },
   };
 }

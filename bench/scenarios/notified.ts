@@ -9,12 +9,15 @@
  *    (stock nodemailer would measure Nagle's algorithm instead: about 20 mails/s a connection).
  *  - latency: runs enqueued one by one at `ratePerSecond`; for each mail, the inbox's receivedAt
  *    minus the run's finishedAt in the ledger.
+ *
+ * The queues are on Redis, or on BullMQ's PostgreSQL backend in the bench database (`backend`).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createSmtpTransport, startDevInbox, TemplateRenderer, type ReceivedMail } from '@herald/email';
 import { startChild } from '../lib/child.ts';
 import { devInboxSmtp } from '../lib/smtp.ts';
 import { chunks, createBenchClient, inParallel, seconds } from '../lib/client.ts';
+import { dropBenchQueues, prepareBenchQueues, type BenchBackend } from '../lib/queue-backend.ts';
 import { REDIS_URL, type BenchSetup } from '../lib/setup.ts';
 import { percentile } from '../lib/table.ts';
 import { notifiedTask } from '../lib/tasks.ts';
@@ -30,7 +33,13 @@ export interface NotifiedResult {
   /** Enqueue, run and mail `tasks` runs: mails per second from the first enqueue. */
   mailsPerSecond: number;
   sinkMailsPerSecond: number;
-  latency: { tasks: number; ratePerSecond: number; p50: number; p99: number; max: number };
+  /** `tasks`: the paced runs measured, of `paced` (fewer when enqueues gave up). */
+  latency: { tasks: number; paced: number; ratePerSecond: number; p50: number; p99: number; max: number };
+  /**
+   * The paced enqueues themselves: how long `enqueue` took, and how many gave up at Herald's
+   * enqueue deadline (their runs are failed in the ledger and send no mail).
+   */
+  enqueue: { p50: number; p99: number; failed: number };
   peakRssMb: number;
   /** CPU per mail of the worker process (both phases), and of this process (enqueue + dev inbox) in the first. */
   cpuMsPerMail: { worker: number; sinkAndEnqueue: number };
@@ -46,17 +55,20 @@ export async function runNotified(
     ratePerSecond,
     concurrency,
     nodeFlags,
+    backend = 'redis',
   }: {
     tasks: number;
     latencySeconds: number;
     ratePerSecond: number;
     concurrency: number;
     nodeFlags?: string[];
+    backend?: BenchBackend;
   },
 ): Promise<NotifiedResult> {
   // Headers only: parsing every body (mailparser, ~2 ms a mail) would make the sink, not Herald, the bound.
   const inbox = await startDevInbox({ keep: 'headers' });
-  const prefix = setup.newPrefix('herald-notified');
+  const prefix = setup.newPrefix(backend === 'postgres' ? 'herald-notified-pg' : 'herald-notified');
+  await prepareBenchQueues(setup, backend, prefix, 'herald');
   const child = await startChild({
     kind: 'herald-app',
     prefix,
@@ -67,8 +79,9 @@ export async function runNotified(
     smtpPoolSize: SMTP_POOL_SIZE,
     notificationConcurrency: NOTIFICATION_CONCURRENCY,
     nodeFlags,
+    queueBackend: backend,
   });
-  const bench = createBenchClient(setup, prefix);
+  const bench = createBenchClient(setup, prefix, backend);
 
   // Throughput: the worker app is up and idle; from the first enqueue to the last mail accepted.
   await child.go();
@@ -89,17 +102,36 @@ export async function runNotified(
   // Latency at a steady rate.
   const paced = Math.round(latencySeconds * ratePerSecond);
   const ids: string[] = [];
+  const enqueueMs: number[] = [];
+  let failedEnqueues = 0;
+  const enqueues: Promise<void>[] = [];
   startedAt = performance.now();
   for (let n = 0; n < paced; n++) {
     const due = startedAt + (n * 1000) / ratePerSecond;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
-    void bench.client.enqueue(notifiedTask.name, { n }, setup.tenant).then(({ id }) => ids.push(id));
+    const calledAt = performance.now();
+    enqueues.push(
+      bench.client.enqueue(notifiedTask.name, { n }, setup.tenant).then(
+        ({ id }) => {
+          ids.push(id);
+          enqueueMs.push(performance.now() - calledAt);
+        },
+        () => {
+          failedEnqueues++;
+        },
+      ),
+    );
   }
-  const received = await inbox.waitForMessages(paced, 120_000);
+  await Promise.all(enqueues);
+  const received = await inbox.waitForMessages(ids.length, 120_000);
   // The worker records a delivery as sent once the sink has accepted it: wait for the last ones.
   let rows: { finishedAt: Date; messageId: string }[] = [];
-  for (const deadline = Date.now() + 30_000; rows.length < paced && Date.now() < deadline; await sleep(50)) {
+  for (
+    const deadline = Date.now() + 30_000;
+    rows.length < ids.length && Date.now() < deadline;
+    await sleep(50)
+  ) {
     ({ rows } = await setup.testDb.db.pool.query<{ finishedAt: Date; messageId: string }>(
       `SELECT r."finishedAt" AT TIME ZONE 'UTC' AS "finishedAt", d."messageId" FROM "TaskRun" r JOIN "NotificationDelivery" d ON d."runId" = r.id
        WHERE r.id = ANY($1) AND d.status = 'sent'`,
@@ -112,11 +144,11 @@ export async function runNotified(
   const latencies = rows
     .map((row) => (receivedAt.get(normaliseId(row.messageId)) ?? Number.NaN) - row.finishedAt.getTime())
     .filter((value) => Number.isFinite(value));
-  if (latencies.length < paced)
-    throw new Error(`latency: matched ${latencies.length} of ${paced} mails to their runs`);
+  if (latencies.length < ids.length)
+    throw new Error(`latency: matched ${latencies.length} of ${ids.length} mails to their runs`);
   const { peakRssMb, cpuMs: workerCpuMs } = await child.stop();
   await bench.close();
-  await setup.dropPrefix(prefix);
+  await dropBenchQueues(setup, backend, prefix);
 
   // The sink's ceiling: one rendered mail sent over and over, from this process.
   inbox.clear();
@@ -153,12 +185,14 @@ export async function runNotified(
     mailsPerSecond,
     sinkMailsPerSecond,
     latency: {
-      tasks: paced,
+      tasks: latencies.length,
+      paced,
       ratePerSecond,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       max: Math.max(...latencies),
     },
+    enqueue: { p50: percentile(enqueueMs, 50), p99: percentile(enqueueMs, 99), failed: failedEnqueues },
     peakRssMb,
     cpuMsPerMail: {
       worker: workerCpuMs / (tasks + paced),
