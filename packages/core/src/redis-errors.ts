@@ -20,19 +20,24 @@ const UNAVAILABLE_PATTERNS = [
   /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE)\b/,
 ];
 
-/** Redis did not answer within the time a request may wait for it. */
+/** The queues' store (Redis, or the queue database) did not answer within the time a request may wait for it. */
 export class RedisDeadlineError extends Error {
   override name = 'RedisDeadlineError';
-  constructor(what: string, ms: number) {
-    super(`${what}: Redis did not answer within ${ms} ms`);
+  constructor(what: string, ms: number, store = 'Redis') {
+    super(`${what}: ${store} did not answer within ${ms} ms`);
   }
 }
 
-/** `promise`, or a RedisDeadlineError once `ms` have passed. */
-export function withRedisDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/** `promise`, or a RedisDeadlineError once `ms` have passed; `store` names what did not answer. */
+export function withRedisDeadline<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+  store = 'Redis',
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RedisDeadlineError(what, ms)), ms);
+    timer = setTimeout(() => reject(new RedisDeadlineError(what, ms, store)), ms);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

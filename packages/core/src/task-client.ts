@@ -44,6 +44,11 @@ export class TaskClient {
     private readonly options: TaskClientOptions = {},
   ) {}
 
+  /** What an enqueue waits on, named in the error when it does not answer in time. */
+  private get storeName(): string {
+    return this.queues.store.kind === 'postgres' ? 'the queue database' : 'Redis';
+  }
+
   /** Validates input (TaskInputError / UnknownTaskError) and enqueues one run. */
   async enqueue(
     task: string,
@@ -84,6 +89,7 @@ export class TaskClient {
         }),
         ENQUEUE_DEADLINE_MS,
         'enqueue',
+        this.storeName,
       );
     } catch (error) {
       await this.ledger.end({
@@ -134,6 +140,7 @@ export class TaskClient {
         ),
         ENQUEUE_DEADLINE_MS,
         'enqueue',
+        this.storeName,
       );
     } catch (error) {
       // addBulk is a pipeline, so some jobs may be in Redis: their runs are failed in the ledger
