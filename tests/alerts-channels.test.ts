@@ -1,47 +1,26 @@
-import http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '@herald/db';
 import { endRunWithAlertPolicy } from '@herald/core';
 import { monitoringCheck } from '@herald/tasks';
 import { startStack, type Stack, type Tenant } from './support/stack';
 import { waitFor, waitForRunEnd } from './support/harness';
-
-interface Received {
-  path: string;
-  body: any;
-  status: number;
-}
+import { HttpReceiver } from './support/http-receiver';
 
 let stack: Stack;
 let acme: Tenant;
-let receiver: http.Server;
+const receiver = new HttpReceiver();
+const { received, failuresLeft } = receiver;
 let receiverUrl: string;
-const received: Received[] = [];
-/** How many more times each path answers 500 before it accepts. */
-const failuresLeft = new Map<string, number>();
 
 beforeAll(async () => {
   // The Slack and PagerDuty receivers below listen on loopback.
   stack = await startStack({ NOTIFICATION_RETRY_BASE_MS: '100', CHANNEL_ALLOW_PRIVATE_URLS: 'true' });
   acme = await stack.createTenant('Acme', 'ada@acme.test');
-  receiver = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-    req.on('end', () => {
-      const left = failuresLeft.get(req.url!) ?? 0;
-      const status = left > 0 ? 500 : 200;
-      failuresLeft.set(req.url!, left - 1);
-      received.push({ path: req.url!, body: JSON.parse(raw), status });
-      res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  receiverUrl = await receiver.start();
 });
 afterAll(async () => {
-  receiver?.close();
+  receiver.close();
   await stack?.close();
 });
 

@@ -1,20 +1,11 @@
-import http from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineTask, notify, TaskRegistry, type NotificationOptions } from '@herald/core';
 import { TASKS } from '@herald/tasks';
 import { startStack, type Stack, type Tenant } from './support/stack';
 import { waitFor, waitForRunEnd } from './support/harness';
-
-interface Received {
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  raw: string;
-  body: any;
-  status: number;
-}
+import { HttpReceiver, type Received } from './support/http-receiver';
 
 class DeployError extends Error {
   override name = 'DeployError';
@@ -57,11 +48,9 @@ const unnamed = notify(
 let stack: Stack;
 let acme: Tenant;
 let globex: Tenant;
-let receiver: http.Server;
+const receiver = new HttpReceiver();
+const { received, failuresLeft } = receiver;
 let receiverUrl: string;
-const received: Received[] = [];
-/** How many more times each path answers 500 before it accepts. */
-const failuresLeft = new Map<string, number>();
 
 beforeAll(async () => {
   // The receivers below listen on loopback.
@@ -71,22 +60,10 @@ beforeAll(async () => {
   );
   acme = await stack.createTenant('Acme', 'ada@acme.test');
   globex = await stack.createTenant('Globex', 'gil@globex.test');
-  receiver = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-    req.on('end', () => {
-      const left = failuresLeft.get(req.url!) ?? 0;
-      const status = left > 0 ? 500 : 200;
-      failuresLeft.set(req.url!, left - 1);
-      received.push({ path: req.url!, headers: req.headers, raw, body: JSON.parse(raw), status });
-      res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  receiverUrl = await receiver.start();
 });
 afterAll(async () => {
-  receiver?.close();
+  receiver.close();
   await stack?.close();
 });
 

@@ -1,17 +1,13 @@
 // An admin sets the organization's brand colour and a Slack channel in headless Chromium at a
 // phone's width. Screenshots go to test-artifacts/. Without Chromium the suite is skipped with
 // one line saying why.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { updateUserRole } from '@herald/db';
 import { startStack, type Stack, type Tenant } from '../support/stack';
-import { consolePathIn } from '../support/console-client';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, HAS_CHROMIUM, signInWithBrowser } from '../support/browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-const ARTIFACTS = 'test-artifacts';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'];
 const WIDTH = 375;
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
@@ -19,23 +15,6 @@ vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 let stack: Stack;
 let acme: Tenant;
 let browser: Browser;
-
-async function signInWithBrowser(page: Page, email: string): Promise<void> {
-  const before = stack.inbox.messages.length;
-  await page.goto(`${stack.api.url}/app/runs`);
-  await page.getByLabel('Your e-mail address').fill(email);
-  await page.getByRole('button', { name: 'E-mail me a sign-in link' }).click();
-  let mail;
-  await vi.waitFor(() => {
-    mail = stack.inbox.messages
-      .slice(before)
-      .find((entry) => entry.to.includes(email) && entry.subject.includes('sign-in'));
-    expect(mail).toBeDefined();
-  });
-  await page.goto(`${stack.api.url}${consolePathIn(mail!.text, /https?:\/\/\S+?(\/app\/sign-in\/[\w-]+)/)}`);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Runs' }).waitFor();
-}
 
 /** Nothing is wider than the phone: no sideways scrolling. */
 const pageWidth = (page: Page) => page.evaluate<number>('document.documentElement.scrollWidth');
@@ -64,7 +43,7 @@ describe.skipIf(!HAS_CHROMIUM)(
         route.request().url().startsWith(stack.api.url) ? route.continue() : route.abort(),
       );
       const page = await context.newPage();
-      await signInWithBrowser(page, acme.email);
+      await signInWithBrowser(stack, page, acme.email);
 
       await page.getByRole('link', { name: 'Branding' }).click();
       await page.getByRole('heading', { name: 'Branding' }).waitFor();

@@ -1,23 +1,12 @@
 // The run console as a person sees it, in headless Chromium at a phone's width: sign in through
 // the mailed link, open runs, cancel one, open a mail's "View results" link in a fresh browser.
 // Screenshots go to test-artifacts/. Without Chromium the suite is skipped with one line saying why.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startStack, type Stack, type Tenant } from '../support/stack';
 import { consolePathIn } from '../support/console-client';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-const ARTIFACTS = 'test-artifacts';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-sync',
-];
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, HAS_CHROMIUM, signInWithBrowser } from '../support/browser';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
@@ -41,25 +30,6 @@ async function submit(tenant: Tenant, input: Record<string, unknown>): Promise<s
 
 async function statusOf(tenant: Tenant, id: string): Promise<string> {
   return ((await (await stack.call(tenant, 'GET', `/api/tasks/${id}`)).json()) as { status: string }).status;
-}
-
-/** Signs in as a person would: the form, the mail in the inbox, the link, the button. */
-async function signInWithBrowser(page: Page, email: string): Promise<void> {
-  const before = stack.inbox.messages.length;
-  await page.goto(`${stack.api.url}/app/runs`);
-  await page.getByLabel('Your e-mail address').fill(email);
-  await page.getByRole('button', { name: 'E-mail me a sign-in link' }).click();
-  await page.getByText('Check your inbox').waitFor();
-  let mail;
-  await vi.waitFor(() => {
-    mail = stack.inbox.messages
-      .slice(before)
-      .find((entry) => entry.to.includes(email) && entry.subject.includes('sign-in'));
-    expect(mail).toBeDefined();
-  });
-  await page.goto(`${stack.api.url}${consolePathIn(mail!.text, /https?:\/\/\S+?(\/app\/sign-in\/[\w-]+)/)}`);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Runs' }).waitFor();
 }
 
 describe.skipIf(!HAS_CHROMIUM)(
@@ -89,7 +59,7 @@ describe.skipIf(!HAS_CHROMIUM)(
 
     it('signs in through the mailed link, opens a run and cancels a running one', async () => {
       const { context, page } = await newPage();
-      await signInWithBrowser(page, acme.email);
+      await signInWithBrowser(stack, page, acme.email);
       await page.getByRole('link', { name: 'reports.build' }).first().click();
       await page.getByRole('heading', { name: 'Timeline' }).waitFor();
       expect(await page.locator('.status').first().textContent()).toBe('succeeded');
@@ -124,7 +94,7 @@ describe.skipIf(!HAS_CHROMIUM)(
       });
       expect(created.status).toBe(201);
       const { context, page } = await newPage();
-      await signInWithBrowser(page, acme.email);
+      await signInWithBrowser(stack, page, acme.email);
       await page.goto(`${stack.api.url}/app/schedules`);
       const pause = page.getByRole('button', { name: 'Pause schedule nightly-report' });
       const box = await pause.boundingBox();
