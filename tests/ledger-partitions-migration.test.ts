@@ -69,7 +69,11 @@ describe(`migration ${PARTITIONED}`, () => {
     const deliveries = await snapshot('NotificationDelivery');
     const counts = await readLedgerCounts(db.pool);
 
-    expect((await applyMigrations(own.url)).applied).toEqual([PARTITIONED]);
+    // This migration alone: later ones change the tables again.
+    cpSync(path.join(DEFAULT_MIGRATIONS_DIR, PARTITIONED), path.join(before, PARTITIONED), {
+      recursive: true,
+    });
+    expect((await applyMigrations(own.url, before)).applied).toEqual([PARTITIONED]);
 
     expect(await snapshot('TaskRun')).toEqual(runs);
     expect(await snapshot('NotificationDelivery')).toEqual(deliveries);
@@ -107,7 +111,8 @@ describe(`migration ${PARTITIONED}`, () => {
     expect(moved).toEqual([{ part: `ledger_partitions."TaskRun_${day}"` }]);
     expect(await snapshot('TaskRun')).toEqual(runs);
     expect(await readLedgerCounts(db.pool)).toEqual(counts);
-    // Prisma's client reads and writes the moved rows.
+    // Prisma's client reads and writes the moved rows, once the later migrations are applied too.
+    await applyMigrations(own.url);
     const run = await db.prisma.taskRun.findUnique({ where: { id: ids[0]! }, include: { deliveries: true } });
     expect(run?.deliveries).toHaveLength(1);
     await db.prisma.organization.delete({ where: { id: org.id } });

@@ -440,12 +440,37 @@ export interface components {
             createdAt: string;
             startedAt: string | null;
             finishedAt: string | null;
+            /** @description Every attempt with its times, the last 25; absent before the first starts */
+            attemptLog?: components["schemas"]["Attempt"][];
         };
         /**
          * @description queued, running and retrying are live; succeeded, failed, timed_out and cancelled are final
          * @enum {string}
          */
         RunStatus: "queued" | "running" | "retrying" | "succeeded" | "failed" | "timed_out" | "cancelled";
+        /** @description One attempt of a run, as the ledger recorded it */
+        Attempt: {
+            attempt: number;
+            /**
+             * Format: date-time
+             * @description ISO 8601, UTC
+             */
+            startedAt: string;
+            /**
+             * Format: date-time
+             * @description Absent while the attempt runs
+             */
+            endedAt?: string;
+            /** @description retrying when another attempt follows */
+            outcome?: components["schemas"]["RunStatus"];
+            /** @description The first line of the error's message */
+            error?: string;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due, after a retrying one
+             */
+            nextAttemptAt?: string;
+        };
         RunDetail: {
             id: string;
             task: string;
@@ -472,6 +497,8 @@ export interface components {
             createdAt: string;
             startedAt: string | null;
             finishedAt: string | null;
+            /** @description Every attempt with its times, the last 25; absent before the first starts */
+            attemptLog?: components["schemas"]["Attempt"][];
             notifications: components["schemas"]["Delivery"][];
         };
         /** @description One notification of a run, to its owner or the organization's channel */

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { decideAlert, type AlertOutcome, type AlertPolicy } from './alert-policy';
 import { TERMINAL_STATUSES } from './constants';
 import { retryWhileDatabaseDown } from './db-retry';
+import { attemptEndOf, endedOpenAttempt } from './ledger-attempts';
 import {
   deliveryIdFor,
   idempotencyKey,
@@ -38,7 +39,8 @@ export function endRunWithAlertPolicy(
       await client.query('BEGIN');
       const updated = await client.query(
         `UPDATE "TaskRun" SET status = $2::"RunStatus", result = $3::jsonb, error = $4::jsonb, attempts = $5,
-           progress = COALESCE($6::jsonb, progress), title = COALESCE($7, title), "finishedAt" = now(), "updatedAt" = now()
+           progress = COALESCE($6::jsonb, progress), title = COALESCE($7, title), "finishedAt" = now(), "updatedAt" = now(),
+           "attemptLog" = ${endedOpenAttempt('"attemptLog"', '$8::jsonb')}
          WHERE id = $1 AND status NOT IN ${TERMINAL}`,
         [
           run.id,
@@ -48,6 +50,7 @@ export function endRunWithAlertPolicy(
           run.attempts,
           json(run.progress),
           run.title ?? null,
+          attemptEndOf(run),
         ],
       );
       if (!updated.rowCount) {

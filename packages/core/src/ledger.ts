@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { Batcher } from './batcher';
 import { TERMINAL_STATUSES, type RunState } from './constants';
 import { retryWhileDatabaseDown } from './db-retry';
+import { appendAttempts, attemptEndOf, endedAttempt, startedAttempt } from './ledger-attempts';
 import type { RunNotification } from './recipients';
 
 export interface NewRun {
@@ -194,13 +195,14 @@ export class RunLedger {
     const { rows } = await this.pool.query<{ id: string }>({
       name: 'herald_ledger_starts',
       text: `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
-       INSERT INTO "TaskRun" (id, "organizationId", "userId", task, input, status, attempts, "maxAttempts", "parentId", "scheduleName", "startedAt", "createdAt", "updatedAt")
+       INSERT INTO "TaskRun" (id, "organizationId", "userId", task, input, status, attempts, "maxAttempts", "parentId", "scheduleName", "startedAt", "createdAt", "updatedAt", "attemptLog")
        SELECT v.id, v.org, v.usr, v.task, v.input, 'running', v.attempt, v.max, v.parent, v.sched,
-         now() - v.ago * interval '1 millisecond', now(), now()
+         now() - v.ago * interval '1 millisecond', now(), now(), ${startedAttempt}
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::int[], $7::int[], $8::text[], $9::text[], $10::float8[])
          AS v(id, org, usr, task, input, attempt, max, parent, sched, ago), async_commit
        ON CONFLICT (id) DO UPDATE SET status = 'running', attempts = EXCLUDED.attempts,
-         "startedAt" = COALESCE("TaskRun"."startedAt", EXCLUDED."startedAt"), "updatedAt" = now()
+         "startedAt" = COALESCE("TaskRun"."startedAt", EXCLUDED."startedAt"), "updatedAt" = now(),
+         "attemptLog" = ${appendAttempts('"TaskRun"."attemptLog"', 'EXCLUDED."attemptLog"')}
        WHERE "TaskRun".status NOT IN ${TERMINAL}
        RETURNING id`,
       values: [
@@ -246,20 +248,22 @@ export class RunLedger {
       name: 'herald_ledger_ends',
       text: `WITH v AS (
          SELECT * FROM unnest($1::text[], $2::"RunStatus"[], $3::jsonb[], $4::jsonb[], $5::int[], $16::jsonb[], $17::float8[],
-             $18::float8[], $19::text[], $20::jsonb[], $21::int[], $22::text[], $23::text[], $24::text[], $25::text[], $26::text[])
-           AS v(id, status, result, error, attempts, progress, ended_ago, started_ago, task, input, max, parent, sched, org, usr, title)
+             $18::float8[], $19::text[], $20::jsonb[], $21::int[], $22::text[], $23::text[], $24::text[], $25::text[], $26::text[], $28::jsonb[])
+           AS v(id, status, result, error, attempts, progress, ended_ago, started_ago, task, input, max, parent, sched, org, usr, title, attempt_end)
        ), upd AS (
          UPDATE "TaskRun" t SET status = v.status, result = v.result, error = v.error, attempts = v.attempts,
            title = COALESCE(v.title, t.title), progress = COALESCE(v.progress, t.progress),
            "startedAt" = COALESCE(t."startedAt", now() - v.started_ago * interval '1 millisecond'),
-           "finishedAt" = ${finishedAt}, "updatedAt" = now()
+           "finishedAt" = ${finishedAt}, "updatedAt" = now(),
+           "attemptLog" = ${endedAttempt('t."attemptLog"')}
          FROM v WHERE t.id = v.id AND t.status NOT IN ${TERMINAL}
          RETURNING t.id
        ), ins_run AS (
          INSERT INTO "TaskRun" (id, "organizationId", "userId", task, input, status, attempts, "maxAttempts", "parentId", "scheduleName",
-           result, error, title, progress, "startedAt", "finishedAt", "createdAt", "updatedAt")
+           result, error, title, progress, "startedAt", "finishedAt", "createdAt", "updatedAt", "attemptLog")
          SELECT v.id, v.org, v.usr, v.task, v.input, v.status, v.attempts, v.max, v.parent, v.sched,
-           v.result, v.error, v.title, v.progress, now() - v.started_ago * interval '1 millisecond', ${finishedAt}, now(), now()
+           v.result, v.error, v.title, v.progress, now() - v.started_ago * interval '1 millisecond', ${finishedAt}, now(), now(),
+           ${endedAttempt('NULL::jsonb')}
          FROM v WHERE v.task IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "TaskRun" t WHERE t.id = v.id)
          ON CONFLICT (id) DO NOTHING
          RETURNING id
@@ -303,6 +307,7 @@ export class RunLedger {
         unique.map((r) => r.userId),
         unique.map((r) => r.title ?? null),
         deliveries.map((d) => d.address),
+        unique.map(attemptEndOf),
       ],
     });
     const updated = new Set<string>();

@@ -35,6 +35,19 @@ export const deliverySchema = z
     description: "One notification of a run, to its owner or the organization's channel",
   });
 
+export const attemptSchema = z
+  .object({
+    attempt: z.int(),
+    startedAt: timestamp,
+    endedAt: timestamp.optional().meta({ description: 'Absent while the attempt runs' }),
+    outcome: runStatusSchema.optional().meta({ description: 'retrying when another attempt follows' }),
+    error: z.string().optional().meta({ description: "The first line of the error's message" }),
+    nextAttemptAt: timestamp
+      .optional()
+      .meta({ description: 'When the next attempt is due, after a retrying one' }),
+  })
+  .meta({ id: 'Attempt', description: 'One attempt of a run, as the ledger recorded it' });
+
 export const runSchema = z
   .object({
     id: z.string(),
@@ -56,6 +69,9 @@ export const runSchema = z
     createdAt: timestamp,
     startedAt: timestamp.nullable(),
     finishedAt: timestamp.nullable(),
+    attemptLog: z.array(attemptSchema).optional().meta({
+      description: 'Every attempt with its times, the last 25; absent before the first starts',
+    }),
   })
   .meta({ id: 'Run' });
 

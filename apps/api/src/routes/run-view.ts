@@ -40,6 +40,7 @@ export function runView(run: TaskRun, progress?: unknown) {
     createdAt: run.createdAt,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
+    attemptLog: run.attemptLog ?? undefined,
   };
 }
 
