@@ -18,39 +18,14 @@ import { runEmailBench } from './email.ts';
 import { createBenchSetup } from './lib/setup.ts';
 import { assertLedger, noopNote, noopRows, notifiedRows, ratioRow } from './lib/rows.ts';
 import { serverVersions, writeResults } from './lib/results-file.ts';
+import { parseRunOptions } from './lib/run-options.ts';
 import { formatTable, mb, ms, rate, type Row } from './lib/table.ts';
 import { runChords } from './scenarios/chord.ts';
 import { runNoop, type NoopResult } from './scenarios/noop.ts';
 import { runNotified, type NotifiedResult } from './scenarios/notified.ts';
-import { runOnPostgres, type PostgresSizes } from './scenarios/on-postgres.ts';
+import { runOnPostgres } from './scenarios/on-postgres.ts';
 import { runRest } from './scenarios/rest.ts';
 import { describeScaling, runScaling, type ScalingPoint } from './scenarios/scaling.ts';
-
-const SIZES = {
-  full: {
-    noop: { jobs: 20_000, concurrency: 50 },
-    chords: { flows: 500, children: 10, concurrency: 50 },
-    notified: { tasks: 5_000, latencySeconds: 20, ratePerSecond: 100, concurrency: 50 },
-    restSeconds: 10,
-    scaling: { jobs: 20_000, concurrency: 50, counts: [1, 2, 4] },
-    // Smaller than on Redis: the PostgreSQL backend runs a few times slower, and rates, not totals, are compared.
-    postgres: {
-      noop: { jobs: 10_000, concurrency: 50 },
-      notified: { tasks: 2_000, latencySeconds: 20, ratePerSecond: 100, concurrency: 50 },
-    },
-  },
-  quick: {
-    noop: { jobs: 3_000, concurrency: 50 },
-    chords: { flows: 40, children: 10, concurrency: 50 },
-    notified: { tasks: 150, latencySeconds: 2, ratePerSecond: 100, concurrency: 50 },
-    restSeconds: 1.5,
-    scaling: { jobs: 1_500, concurrency: 50, counts: [1, 2, 4] },
-    postgres: {
-      noop: { jobs: 1_000, concurrency: 50 },
-      notified: { tasks: 150, latencySeconds: 2, ratePerSecond: 100, concurrency: 50 },
-    },
-  },
-};
 
 /**
  * Scenario 3 runs a second time with the heap flags docs/deploy.md recommends, to show what memory
@@ -66,21 +41,7 @@ const CAPPED_FLAGS = [
 ];
 
 const args = process.argv.slice(2);
-const isQuick = args.includes('--quick');
-const only = args
-  .find((arg) => arg.startsWith('--only='))
-  ?.slice('--only='.length)
-  .split(',');
-/** Scenarios with PostgreSQL-backend rows: 1 and 3 in a full run; with --only, those `postgres` names. */
-const postgresScenarios = ((): Set<string> => {
-  const both = ['1', '3'];
-  if (!only) return new Set(both);
-  if (!only.includes('postgres')) return new Set();
-  const named = both.filter((scenario) => only.includes(scenario));
-  return new Set(named.length ? named : both);
-})();
-// A scenario with PostgreSQL rows runs on Redis too: those rows are read against it.
-const shouldRun = (scenario: string) => !only || only.includes(scenario) || postgresScenarios.has(scenario);
+const { isQuick, only, postgresScenarios, shouldRun, sizes, postgresSizes } = parseRunOptions(args);
 
 // The ledger at size stands alone (bench/ledger.ts): a database of many rows, not the queues.
 if (only?.includes('ledger')) {
@@ -92,7 +53,6 @@ if (only?.includes('ledger')) {
   });
   process.exit(child.status ?? 1);
 }
-const sizes = isQuick ? SIZES.quick : SIZES.full;
 const suiteStartedAt = performance.now();
 const say = (line: string) =>
   process.stderr.write(
@@ -107,14 +67,6 @@ const LOAD_AT_START = loadavg()
 function machine(): string {
   const model = cpus()[0]?.model ?? 'unknown CPU';
   return `${cpus().length} cores (${model}), Node ${process.version}, load average at start ${LOAD_AT_START}`;
-}
-
-/** The PostgreSQL-backend scenarios this run includes, at this run's sizes. */
-function postgresSizes(): PostgresSizes {
-  return {
-    noop: postgresScenarios.has('1') ? sizes.postgres.noop : undefined,
-    notified: postgresScenarios.has('3') ? sizes.postgres.notified : undefined,
-  };
 }
 
 async function main(): Promise<void> {

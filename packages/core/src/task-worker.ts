@@ -7,26 +7,20 @@ import {
   MAX_STALLED_COUNT,
   RUN_SWEEP_INTERVAL_MS,
   TASKS_QUEUE,
-  type NotificationPhase,
   type RunState,
 } from './constants';
 import type { StateChange, TaskDefinition } from './define-task';
 import { describeIssues, RunCancelledError, RunTimeoutError } from './errors';
 import type { HeraldQueues, TaskJobData } from './jobs';
-import type { RunEnd, RunLedger } from './ledger';
-import { enqueueDeliveries } from './outbox';
+import type { RunLedger } from './ledger';
 import type { TaskRegistry } from './registry';
 import { collectChildren, createRunControl, createTaskContext, type RunControl } from './run-context';
-import { alertOutcomeOf, endRunWithAlertPolicy } from './alert-ledger';
-import { alertKeyFor } from './alert-policy';
 import { callStateHandlers, STATE_HANDLER_TIMEOUT_MS } from './call-state-handlers';
-import { matchesOnlyErrors, notificationsFor } from './notification-filter';
+import { createRunEnds, runRef, type EndStatus } from './run-ends';
 import { errorInfo, errorRecord } from './run-error';
 import { closeWithGrace } from './close-worker';
 import { createRunSweep } from './run-sweep';
 import { inputWithKickoffTime } from './schedules';
-import { renderRunTitle } from './run-title';
-import { addressNotifications } from './recipients';
 import { recordedStackOf } from './stack-lines';
 
 export interface TaskWorkerOptions {
@@ -48,30 +42,6 @@ export interface TaskWorkerOptions {
   stateHandlerTimeoutMs?: number;
 }
 
-type EndStatus = RunEnd['status'];
-
-/** What a run's end needs of its job: a job, or a run the sweep found whose job is gone. */
-interface RunRef {
-  id: string;
-  /** The task's name. */
-  name: string;
-  data: {
-    organizationId: string;
-    userId: string;
-    scheduleName?: string | null;
-    input?: unknown;
-    notifyTo?: string[];
-  };
-  progress?: unknown;
-}
-
-const runRef = (job: Job<TaskJobData>): RunRef => ({
-  id: job.id!,
-  name: job.name,
-  data: job.data,
-  progress: job.progress,
-});
-
 /** The task worker: runs each job in its tenant's context and keeps the run ledger. */
 export function startTaskWorker(options: TaskWorkerOptions) {
   const { registry, ledger, queues, logger } = options;
@@ -81,43 +51,13 @@ export function startTaskWorker(options: TaskWorkerOptions) {
   // The runs this worker is running, by run id: a cancel request stops one.
   const running = new Map<string, RunControl>();
 
-  async function endRun(
-    job: RunRef,
-    task: TaskDefinition | null,
-    status: EndStatus,
-    attempt: number,
-    outcome: { result?: unknown; error?: unknown },
-  ): Promise<boolean> {
-    const phase: NotificationPhase = status === 'retrying' ? 'retrying' : status;
-    const policy = task?.alertPolicy && alertOutcomeOf(status) ? task.alertPolicy : undefined;
-    // A failure the policy's onlyErrors does not name is no FAIL: no alert, and the OK/FAIL state stays.
-    const isAlertOutcome = !!policy && matchesOnlyErrors(policy.onlyErrors, phase, outcome.error);
-    const notifications =
-      policy && !isAlertOutcome ? [] : notificationsFor(task, phase, attempt, outcome.error);
-    const end: RunEnd = {
-      id: job.id,
-      organizationId: job.data.organizationId,
-      userId: job.data.userId,
-      status,
-      attempts: attempt,
-      ...outcome,
-      title: renderRunTitle(task?.title, job.data.input, outcome.result),
-      // BullMQ's default progress is 0; only a reported one is worth keeping.
-      progress: job.progress === 0 ? undefined : job.progress,
-      notifications: await addressNotifications(ledger.pool, job.data, notifications, job.data.notifyTo),
-    };
-    const written =
-      task && policy && isAlertOutcome
-        ? await endRunWithAlertPolicy(ledger.pool, end, policy, alertKeyFor(task, job.data, logger))
-        : await ledger.end(end);
-    if (written.deliveries.length) {
-      // A lost enqueue is not lost mail: the outbox sweep finds the pending rows.
-      await enqueueDeliveries(queues.notifications, written.deliveries).catch((error: unknown) =>
-        logger.warn({ err: error, runId: job.id }, 'could not enqueue notifications; the outbox sweep will'),
-      );
-    }
-    return written.updated;
-  }
+  const { endRun, recordFailedOutside, recordLostRun } = createRunEnds({
+    registry,
+    ledger,
+    queues,
+    logger,
+    handlerTimeoutMs,
+  });
 
   // Two parameters, not three: BullMQ makes an AbortController per job for a processor that takes a signal.
   async function processJob(job: Job<TaskJobData>): Promise<unknown> {
@@ -244,27 +184,6 @@ export function startTaskWorker(options: TaskWorkerOptions) {
     removeOnFail: KEEP_FAILED_JOBS,
   });
 
-  const taskNamed = (name: string) => (registry.has(name) ? registry.get(name) : null);
-
-  /** Records the end of a job that BullMQ failed without its processor (stalled too often, a lost lock). */
-  async function recordFailedOutside(job: Job<TaskJobData>, error: unknown): Promise<void> {
-    const task = taskNamed(job.name);
-    const attempt = Math.max(job.attemptsMade, 1);
-    const updated = await endRun(runRef(job), task, 'failed', attempt, { error: errorRecord(error) });
-    if (!updated) return;
-    logger.warn({ task: job.name, runId: job.id, err: error }, 'run failed outside its processor');
-    const tenant: Tenant = { organizationId: job.data.organizationId, userId: job.data.userId };
-    if (task)
-      await callStateHandlers(
-        task,
-        'running',
-        'failed',
-        { runId: job.id!, task: job.name, tenant, attempt, error: errorInfo(error) },
-        logger,
-        handlerTimeoutMs,
-      );
-  }
-
   // The run still needs its end in the ledger, and its notification. If this worker dies before
   // the write, the run sweep finds the failed job and records it.
   worker.on('failed', (job, error) => {
@@ -277,21 +196,7 @@ export function startTaskWorker(options: TaskWorkerOptions) {
   const sweepUnfinishedRuns = createRunSweep(ledger.pool, queues.tasks, {
     onFailed: (job) =>
       recordFailedOutside(job, new Error(job.failedReason || 'The job failed outside its processor')),
-    onLost: async (run) => {
-      const error = {
-        name: 'LostRunError',
-        message: 'The run’s job is no longer in the queue: it will not run',
-      };
-      const updated = await endRun(
-        { id: run.id, name: run.task, data: run },
-        taskNamed(run.task),
-        'failed',
-        run.attempts,
-        { error },
-      );
-      if (updated)
-        logger.warn({ task: run.task, runId: run.id }, 'run lost from the queue recorded as failed');
-    },
+    onLost: recordLostRun,
   });
   let isSweeping = false;
   const sweep = setInterval(() => {
