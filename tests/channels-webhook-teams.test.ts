@@ -145,6 +145,12 @@ describe('webhook channel', () => {
     });
     expect(second.body.error.stack.length).toBeGreaterThan(0);
     expect(second.body.error.stack[0]).toMatch(/^at .*channels-webhook-teams\.test\.ts/);
+    // The team's own webhook gets the stack lines; the REST API never shows them.
+    const shown = (await json(await stack.call(acme, 'GET', `/api/tasks/${failed.id}`))) as {
+      error: Record<string, unknown>;
+    };
+    expect(shown.error).toMatchObject({ name: 'DeployError', message: 'billing rollout is stuck' });
+    expect(shown.error).not.toHaveProperty('stack');
 
     expect(await deliveryOf(failed.id, 'webhook')).toMatchObject({
       status: 'sent',

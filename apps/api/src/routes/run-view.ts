@@ -23,6 +23,16 @@ export function deliveryView(delivery: NotificationDelivery) {
   };
 }
 
+/**
+ * The run's error as the API shows it: without the stack lines the ledger keeps for the team's
+ * own channels (Slack, PagerDuty, Teams, webhooks), which name the server's files.
+ */
+function errorView(error: TaskRun['error']): TaskRun['error'] {
+  if (!error || typeof error !== 'object' || Array.isArray(error) || !('stack' in error)) return error;
+  const { stack: _stack, ...shown } = error;
+  return shown;
+}
+
 export function runView(run: TaskRun, progress?: unknown) {
   return {
     id: run.id,
@@ -34,7 +44,7 @@ export function runView(run: TaskRun, progress?: unknown) {
     maxAttempts: run.maxAttempts,
     input: run.input,
     result: run.result,
-    error: run.error,
+    error: errorView(run.error),
     parentId: run.parentId,
     scheduleName: run.scheduleName,
     createdAt: run.createdAt,
