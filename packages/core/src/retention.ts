@@ -134,12 +134,15 @@ export async function pruneLedger(
     report.deliveries += dropped.deliveries;
   }
 
+  // The batches name their rows by partition key (= ANY of an array, not a join), so PostgreSQL
+  // looks only in the partitions that hold them instead of scanning every day of the ledger.
   for (;;) {
     const { rowCount } = await pool.query(
       `WITH doomed AS (
-         SELECT d.id FROM "NotificationDelivery" d WHERE ${oldDelivery('$1')} LIMIT $2 FOR UPDATE SKIP LOCKED
+         SELECT d.id, d."runId" FROM "NotificationDelivery" d WHERE ${oldDelivery('$1')} LIMIT $2 FOR UPDATE SKIP LOCKED
        )
-       DELETE FROM "NotificationDelivery" x USING doomed WHERE x.id = doomed.id`,
+       DELETE FROM "NotificationDelivery" x
+       WHERE x."runId" = ANY(ARRAY(SELECT "runId" FROM doomed)) AND x.id = ANY(ARRAY(SELECT id FROM doomed))`,
       [deliveriesBefore, batchSize],
     );
     report.deliveries += rowCount ?? 0;
@@ -152,9 +155,9 @@ export async function pruneLedger(
       `WITH doomed AS (
          SELECT r.id FROM "TaskRun" r WHERE ${REMOVABLE_RUN} LIMIT $2 FOR UPDATE SKIP LOCKED
        ), gone_deliveries AS (
-         DELETE FROM "NotificationDelivery" x USING doomed WHERE x."runId" = doomed.id RETURNING 1
+         DELETE FROM "NotificationDelivery" x WHERE x."runId" = ANY(ARRAY(SELECT id FROM doomed)) RETURNING 1
        ), gone_runs AS (
-         DELETE FROM "TaskRun" x USING doomed WHERE x.id = doomed.id RETURNING 1
+         DELETE FROM "TaskRun" x WHERE x.id = ANY(ARRAY(SELECT id FROM doomed)) RETURNING 1
        )
        SELECT (SELECT count(*) FROM gone_runs) AS runs, (SELECT count(*) FROM gone_deliveries) AS deliveries`,
       [runsBefore, batchSize],
