@@ -12,7 +12,7 @@ const NOT_ON_POSTGRES = [
   'apps/cli/src/stack/redis.test.ts',
   'packages/core/src/redis-errors.test.ts',
   'packages/{config,email,db,channels,tasks}/src/**/*.test.ts',
-  'packages/core/src/{aws-cron,error-logger,notification-filter,run-context,run-title,telemetry}.test.ts',
+  'packages/core/src/{aws-cron,email-notification,error-logger,notification-filter,run-context,run-title,telemetry}.test.ts',
   'tests/deploy/**',
   '**/node_modules/**',
 ];

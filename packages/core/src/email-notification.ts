@@ -23,8 +23,15 @@ export interface NotificationOptions {
   to?: string[];
 }
 
+/** A rule's channel: a kind ("slack"), or a kind and the name of one of its channels ("slack:alerts"). */
+const CHANNEL = /^[a-z][a-z0-9]*(:[a-z0-9][a-z0-9_-]{0,62})?$/;
+
 /** Adds a notification rule on any channel; emailNotification is the e-mail form. */
 export function notify(channel: string, options: NotificationOptions) {
+  if (!CHANNEL.test(channel) || channel.startsWith('email:'))
+    throw new Error(
+      `notify('${channel}'): expected a channel kind such as "slack", or a kind and a channel name such as "slack:alerts" (1 to 63 lowercase letters, digits, "-" or "_")`,
+    );
   const onlyErrors = checkOnlyErrors(options.onlyErrors, `notify('${channel}')`);
   const rule: NotificationRule = {
     channel,
