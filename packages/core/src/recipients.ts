@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { isPlainEmailAddress } from '@herald/db';
 import type { NotificationPhase } from './constants';
 import { retryWhileDatabaseDown } from './db-retry';
 import type { NotificationRule } from './define-task';
@@ -8,14 +9,8 @@ export const OWNER_RECIPIENT = 'owner';
 /** Every user of the run's organization whose role is admin. */
 export const ORG_ADMINS_RECIPIENT = 'org-admins';
 
-/** One plain address: no display name, list or comment that could add a second recipient. */
-const PLAIN_ADDRESS = /^[^\s@<>,;:"()[\]\\]+@[^\s@<>,;:"()[\]\\]+\.[^\s@<>,;:"()[\]\\]+$/;
-/** RFC 5321's limit on a forward path. */
-const MAX_ADDRESS_LENGTH = 254;
-
-export function isEmailAddress(value: string): boolean {
-  return value.length <= MAX_ADDRESS_LENGTH && PLAIN_ADDRESS.test(value);
-}
+/** One plain address (no display name or list), as Herald mails it. */
+export const isEmailAddress = isPlainEmailAddress;
 
 const isKeyword = (entry: string) => entry === OWNER_RECIPIENT || entry === ORG_ADMINS_RECIPIENT;
 

@@ -31,6 +31,7 @@ export type {
   EmailSuppression,
 } from './generated/prisma/client';
 export { RunStatus, DeliveryStatus, UserRole } from './generated/prisma/enums';
+export { isPlainEmailAddress } from './email-address';
 export { generateApiToken, hashApiToken, isSameDigest, API_TOKEN_PREFIX, type NewApiToken } from './tokens';
 export {
   createOrganization,

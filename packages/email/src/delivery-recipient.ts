@@ -1,8 +1,12 @@
-import type { NotificationDelivery, NotificationPreference, TaskRun, User } from '@herald/db';
+import {
+  isPlainEmailAddress,
+  type NotificationDelivery,
+  type NotificationPreference,
+  type TaskRun,
+  type User,
+} from '@herald/db';
 
 const PLACEHOLDER_ADDRESS = /@placeholder\./i;
-/** One plain address: no display name, list or comment that could add a second recipient. */
-const SINGLE_ADDRESS = /^[^\s@<>,;:"()[\]\\]+@[^\s@<>,;:"()[\]\\]+\.[^\s@<>,;:"()[\]\\]+$/;
 
 export type RecipientCheck =
   | {
@@ -47,7 +51,7 @@ export function checkRecipient(delivery: NotificationDelivery, found: RecipientR
   if (PLACEHOLDER_ADDRESS.test(address)) return skip(`Owner address ${address} is a placeholder`);
   if (preference && !preference.emailEnabled) return skip('Owner opted out of e-mail notifications');
   if (preference?.mutedTasks.includes(run.task)) return skip(`Owner muted notifications for ${run.task}`);
-  if (!SINGLE_ADDRESS.test(address)) {
+  if (!isPlainEmailAddress(address)) {
     return {
       ok: false,
       status: 'failed',
@@ -69,7 +73,7 @@ function checkNamedAddress(address: string, run: TaskRun, found: RecipientRows):
   if (addressUser && preference?.mutedTasks.includes(run.task))
     return skip(`Recipient muted notifications for ${run.task}`);
   if (isSuppressed) return skip("Recipient unsubscribed from this organization's e-mails");
-  if (!SINGLE_ADDRESS.test(address))
+  if (!isPlainEmailAddress(address))
     return {
       ok: false,
       status: 'failed',
